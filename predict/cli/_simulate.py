@@ -1,0 +1,52 @@
+"""``rtms-predict simulate``: write a synthetic cohort in the contract's names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["simulate"]
+
+
+def simulate(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Cohort table to write (.csv, .tsv, .parquet)."
+        ),
+    ] = Path("data/cohort.csv"),
+    n: Annotated[int, typer.Option("--n", help="Number of patients.", min=10)] = 500,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same cohort.")] = 0,
+    sites: Annotated[int, typer.Option(help="Number of acquisition sites.", min=1)] = 4,
+    missing: Annotated[
+        bool,
+        typer.Option("--missing/--no-missing", help="Simulate missing modalities."),
+    ] = True,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write each patient's true response probability here "
+            "(never into the cohort table)."
+        ),
+    ] = None,
+) -> None:
+    """Simulate a cohort with realistic markers, moderators and site effects."""
+    from predict._atomic import write_table
+    from predict.cli._app import out_console
+    from predict.cohort import simulate_cohort
+
+    table, p_true = simulate_cohort(
+        n, seed=seed, n_sites=sites, missing=missing, return_truth=True
+    )
+    write_table(table, out)
+    out_console.print(
+        f"Wrote {len(table)} patients to [bold]{out}[/bold]", soft_wrap=True
+    )
+    if truth is not None:
+        write_table(p_true.to_frame(), truth, index=True)
+        out_console.print(
+            f"Wrote true response probabilities to [bold]{truth}[/bold]",
+            soft_wrap=True,
+        )

@@ -1,0 +1,76 @@
+"""``rtms-predict validate``: check a cohort table and summarise it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from predict.cohort import CohortSummary
+
+__all__ = ["render_summary", "validate"]
+
+
+def _fmt_rate(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{100 * rate:.1f} %"
+
+
+def render_summary(summary: CohortSummary, console: Console) -> None:
+    """Print a cohort summary as rich tables."""
+    from rich.table import Table
+
+    overview = Table(title="Cohort", show_header=False)
+    overview.add_row("patients", str(summary.n_patients))
+    sites = ", ".join(f"{k} ({v})" for k, v in summary.site_counts.items())
+    overview.add_row(
+        "sites", f"{len(summary.site_counts)}: {sites}" if sites else "none"
+    )
+    overview.add_row("primary scale", summary.primary_scale or "none")
+    overview.add_row("patients with outcome", str(summary.n_with_outcome))
+    overview.add_row("response rate", _fmt_rate(summary.response_rate))
+    overview.add_row("remission rate", _fmt_rate(summary.remission_rate))
+    console.print(overview)
+
+    modalities = Table(title="Modalities")
+    modalities.add_column("modality")
+    modalities.add_column("patients with it", justify="right")
+    for name, share in summary.modality_coverage.items():
+        modalities.add_row(name, f"{100 * share:.1f} %")
+    console.print(modalities)
+
+    columns = Table(title="Columns")
+    for header in ("column", "modality", "% missing", "range / levels"):
+        columns.add_column(header, justify="right" if header == "% missing" else "left")
+    for name, row in summary.columns.iterrows():
+        if row["min"] is not None and row["min"] == row["min"]:
+            spread = f"{row['min']:.4g} to {row['max']:.4g}"
+        else:
+            spread = str(row["levels"])
+        columns.add_row(
+            str(name), str(row["modality"]), f"{row['pct_missing']:.1f}", spread
+        )
+    console.print(columns)
+
+
+def validate(
+    data: Annotated[Path, typer.Argument(help="Cohort table: CSV, TSV or Parquet.")],
+    primary_scale: Annotated[
+        str | None, typer.Option(help="Scale outcomes derive from: hamd17 or madrs.")
+    ] = None,
+) -> None:
+    """Check a cohort table against the contract and summarise it.
+
+    Exit code 2 and the list of problems when the table breaks the contract.
+    """
+    from predict.cli._app import out_console, read_cohort_reporting
+    from predict.cohort import summarize_cohort
+
+    cohort = read_cohort_reporting(data, primary_scale)
+    render_summary(summarize_cohort(cohort), out_console)
+    out_console.print(
+        f"[green]{data} follows the cohort contract.[/green]", soft_wrap=True
+    )

@@ -1,0 +1,244 @@
+"""The validated cohort and :func:`read_cohort`, the package's one way in."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from predict.cohort._contract import (
+    MODALITY_PREFIXES,
+    OUTCOME_COLUMNS,
+    PATH_COLUMNS,
+    modality_of,
+)
+from predict.cohort._outcomes import (
+    check_endpoints,
+    derive_outcomes,
+    find_primary_scale,
+)
+from predict.cohort._read import read_table
+from predict.cohort._validate import validate_table
+from predict.exceptions import CohortError, CohortWarning
+
+__all__ = ["CLINICAL_COLUMNS", "Cohort", "read_cohort"]
+
+#: Columns of the ``clinical`` modality.
+CLINICAL_COLUMNS: tuple[str, ...] = (
+    "age",
+    "sex",
+    "diagnosis",
+    "protocol",
+    "n_prior_treatments",
+    "baseline_hamd17",
+    "baseline_madrs",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Cohort:
+    """A cohort table that follows the contract, and what was found in it.
+
+    Build one with :func:`read_cohort`; the attributes describe the table so
+    feature builders, the engine and the CLI need not rediscover it.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame of shape (n_patients, n_columns)
+        Parsed table indexed by ``patient_id``: numbers as float, categories in
+        their canonical spelling, derived ``response``, ``remission`` and
+        ``pct_change`` where the scores allow. Ignored columns are dropped.
+    modalities : tuple of str
+        Modalities with at least one value (``"clinical"``, ``"tms_eeg"``,
+        ``"tms_emg"``, ``"rest_eeg"``, ``"connectivity"``, ``"bdnf"``).
+    marker_columns : mapping of str to tuple of str
+        Marker columns per modality present in the table.
+    primary_scale : {"hamd17", "madrs"} or None
+        Scale the outcomes are derived from.
+    outcome_columns : tuple of str
+        Outcome columns with at least one value.
+    site_column : str or None
+        ``"site"`` when the table has sites.
+    path_columns : tuple of str
+        Raw-recording path columns with at least one value.
+    ignored_columns : tuple of str
+        Columns outside the contract, never used as features.
+    source : pathlib.Path or None
+        The file read, ``None`` for a DataFrame.
+    fingerprint : str
+        SHA-256 of the parsed table, identical for the same data in any format.
+    """
+
+    data: pd.DataFrame
+    modalities: tuple[str, ...]
+    marker_columns: Mapping[str, tuple[str, ...]]
+    primary_scale: str | None
+    outcome_columns: tuple[str, ...]
+    site_column: str | None
+    path_columns: tuple[str, ...]
+    ignored_columns: tuple[str, ...]
+    source: Path | None
+    fingerprint: str
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        where = f", source='{self.source}'" if self.source else ""
+        return (
+            f"Cohort(n_patients={len(self)}, modalities={list(self.modalities)}, "
+            f"primary_scale={self.primary_scale!r}{where})"
+        )
+
+    @property
+    def patient_ids(self) -> pd.Index:
+        """Patient ids in table order."""
+        return self.data.index
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Folder that relative raw-file paths are resolved against."""
+        return self.source.parent if self.source is not None else None
+
+    @property
+    def sites(self) -> list[str]:
+        """Sorted distinct sites (empty without a site column)."""
+        if self.site_column is None:
+            return []
+        return sorted(self.data[self.site_column].dropna().unique())
+
+    def modality_mask(self, modality: str) -> pd.Series:
+        """Return, per patient, whether any value of a modality is present.
+
+        Parameters
+        ----------
+        modality : str
+            A name from :attr:`modalities` (or any known modality).
+
+        Returns
+        -------
+        present : pandas.Series of bool, indexed by patient_id
+        """
+        columns = list(self.marker_columns.get(modality, ()))
+        columns += [c for c, m in PATH_COLUMNS.items() if m == modality]
+        columns = [c for c in columns if c in self.data.columns]
+        if not columns:
+            return pd.Series(False, index=self.data.index)
+        return self.data[columns].notna().any(axis=1)
+
+    def modality_coverage(self) -> pd.Series:
+        """Return the share of patients that have each modality, in [0, 1]."""
+        names = ("clinical", *MODALITY_PREFIXES)
+        return pd.Series(
+            {m: float(self.modality_mask(m).mean()) for m in names}, name="coverage"
+        )
+
+
+def _marker_columns(table: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {"clinical": []}
+    for column in table.columns:
+        if column in CLINICAL_COLUMNS:
+            found["clinical"].append(column)
+        elif (modality := modality_of(column)) is not None:
+            found.setdefault(modality, []).append(column)
+    return {m: tuple(cols) for m, cols in found.items() if cols}
+
+
+def _fingerprint(table: pd.DataFrame) -> str:
+    canonical = table.sort_index(axis=1).to_csv(float_format="%.10g")
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def read_cohort(
+    source: str | Path | pd.DataFrame, *, primary_scale: str | None = None
+) -> Cohort:
+    """Read and validate a cohort table.
+
+    Parameters
+    ----------
+    source : str, path-like or pandas.DataFrame
+        A CSV, TSV (a BIDS ``participants.tsv`` included) or Parquet file, or a
+        DataFrame with the contract's columns.
+    primary_scale : {"hamd17", "madrs"}, default=None
+        Scale the outcomes are derived from; by default HAMD-17 when present,
+        MADRS otherwise.
+
+    Returns
+    -------
+    cohort : Cohort
+        The validated table and what was found in it.
+
+    Raises
+    ------
+    CohortError
+        Listing every problem, each with the column, the first offending
+        patient ids and what was expected.
+
+    Warns
+    -----
+    CohortWarning
+        Once, naming the columns outside the contract that are ignored.
+
+    Examples
+    --------
+    >>> from predict import read_cohort, simulate_cohort
+    >>> cohort = read_cohort(simulate_cohort(50, seed=0))
+    >>> len(cohort), cohort.primary_scale
+    (50, 'hamd17')
+    """
+    if isinstance(source, pd.DataFrame):
+        raw, path = source, None
+    else:
+        path = Path(source)
+        raw = read_table(path)
+    result = validate_table(raw)
+    problems = result.problems
+    table = result.table
+    scale = None
+    if len(table.columns):
+        check_endpoints(table, problems)
+        scale = find_primary_scale(table, primary_scale, problems)
+        table = derive_outcomes(table, scale, problems)
+    if problems:
+        raise CohortError(problems)
+    if result.ignored:
+        warnings.warn(
+            f"Ignoring {len(result.ignored)} column(s) outside the cohort contract "
+            f"({', '.join(repr(c) for c in result.ignored)}): they are never used "
+            "as features. Rename a marker with its modality prefix (tep_, emg_, "
+            "eeg_, fc_, bdnf_) to use it.",
+            CohortWarning,
+            stacklevel=2,
+        )
+    markers = _marker_columns(table)
+    present = tuple(
+        m for m, cols in markers.items() if table[list(cols)].notna().any().any()
+    )
+    path_modalities = {
+        PATH_COLUMNS[c] for c in PATH_COLUMNS if c in table and table[c].notna().any()
+    }
+    modalities = tuple(
+        m
+        for m in ("clinical", *MODALITY_PREFIXES)
+        if m in present or m in path_modalities
+    )
+    return Cohort(
+        data=table,
+        modalities=modalities,
+        marker_columns=markers,
+        primary_scale=scale,
+        outcome_columns=tuple(
+            c for c in OUTCOME_COLUMNS if c in table and table[c].notna().any()
+        ),
+        site_column="site" if "site" in table and table["site"].notna().any() else None,
+        path_columns=tuple(
+            c for c in PATH_COLUMNS if c in table and table[c].notna().any()
+        ),
+        ignored_columns=tuple(result.ignored),
+        source=path,
+        fingerprint=_fingerprint(table),
+    )

@@ -1,0 +1,86 @@
+"""Read a cohort table from CSV, TSV (BIDS ``participants.tsv`` included) or Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from predict.exceptions import CohortError
+
+__all__ = ["SUPPORTED_SUFFIXES", "read_table"]
+
+#: File suffix -> reader name.
+SUPPORTED_SUFFIXES: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+# Cells read as missing: pandas' defaults already cover "", "NA", "N/A", "n/a"
+# (BIDS), "NaN", "null" and "None"; a lone "." or "-" is a common lab spelling.
+_EXTRA_NA = [".", "-"]
+
+
+def _format_of(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in {".gz", ".bz2", ".xz", ".zip"}:
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in SUPPORTED_SUFFIXES:
+        return SUPPORTED_SUFFIXES[suffixes[-1]]
+    valid = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    raise CohortError(
+        f"File '{path}' has an unsupported format: expected one of {valid} "
+        "(optionally compressed with .gz, .bz2, .xz or .zip)."
+    )
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a cohort table file with every cell as text.
+
+    Text cells keep identifiers as written (``007`` stays ``007``) and let the
+    validator tell non-numeric text from a missing value. Parquet columns keep
+    their stored types.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.tsv`` (or ``.txt``, tab-separated) or ``.parquet`` file.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The table as read, column names stripped of surrounding whitespace.
+
+    Raises
+    ------
+    CohortError
+        When the file is missing, unreadable, empty or of an unknown format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CohortError(f"File '{path}' does not exist or is not a file.")
+    fmt = _format_of(path)
+    try:
+        if fmt == "parquet":
+            table = pd.read_parquet(path)
+        else:
+            table = pd.read_csv(
+                path,
+                sep="," if fmt == "csv" else "\t",
+                dtype=str,
+                na_values=_EXTRA_NA,
+                keep_default_na=True,
+                encoding="utf-8-sig",
+                skipinitialspace=True,
+            )
+    except pd.errors.EmptyDataError as exc:
+        raise CohortError(f"File '{path}' is empty: expected a header row.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        raise CohortError(
+            f"File '{path}' could not be read as {fmt.upper()}: {exc}"
+        ) from exc
+    table.columns = [str(c).strip() for c in table.columns]
+    return table

@@ -1,0 +1,76 @@
+"""CSV, TSV, Parquet and BIDS participants.tsv round trips."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from predict import read_cohort
+from predict.exceptions import CohortError
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        pytest.param(".csv", id="csv"),
+        pytest.param(".tsv", id="tsv"),
+        pytest.param(".parquet", id="parquet"),
+        pytest.param(".csv.gz", id="csv-gzip"),
+    ],
+)
+def test_round_trip(tmp_path, small_table, suffix):
+    path = tmp_path / f"cohort{suffix}"
+    if suffix == ".parquet":
+        small_table.to_parquet(path, index=False)
+    else:
+        small_table.to_csv(path, sep="\t" if suffix == ".tsv" else ",", index=False)
+    from_file = read_cohort(path)
+    from_frame = read_cohort(small_table)
+    pd.testing.assert_frame_equal(from_file.data, from_frame.data)
+    assert from_file.fingerprint == from_frame.fingerprint
+    assert from_file.source == path
+    assert from_file.base_dir == tmp_path
+
+
+def test_bids_participants_tsv(tmp_path):
+    path = tmp_path / "participants.tsv"
+    path.write_text(
+        "participant_id\tage\tsex\tbaseline_hamd17\tendpoint_hamd17\teeg_iaf_hz\n"
+        "sub-01\t34\tF\t24\t10\t9.8\n"
+        "sub-02\tn/a\tM\t20\tn/a\tn/a\n"
+        "sub-03\t51\tn/a\t26\t20\t10.4\n"
+    )
+    cohort = read_cohort(path)
+    assert cohort.patient_ids.tolist() == ["sub-01", "sub-02", "sub-03"]
+    assert cohort.data["age"].isna().tolist() == [False, True, False]
+    assert cohort.data["response"].tolist()[0] == 1.0
+    assert pd.isna(cohort.data.loc["sub-02", "response"])
+    assert cohort.modalities == ("clinical", "rest_eeg")
+
+
+def test_ids_keep_leading_zeros(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("patient_id,age\n007,30\n010,40\n")
+    assert read_cohort(path).patient_ids.tolist() == ["007", "010"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        pytest.param("c.xlsx", "x", "unsupported format", id="format"),
+        pytest.param("c.csv", "", "is empty", id="empty-file"),
+        pytest.param(
+            "c.csv", "patient_id,age\n", "The table is empty", id="header-only"
+        ),
+    ],
+)
+def test_unreadable_files(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(CohortError, match=message):
+        read_cohort(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CohortError, match="does not exist"):
+        read_cohort(tmp_path / "nope.csv")
