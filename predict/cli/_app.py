@@ -108,10 +108,11 @@ def _root(
 
 
 def _register() -> None:
-    from predict.cli import _simulate, _validate
+    from predict.cli import _features, _simulate, _validate
 
     app.command("validate")(friendly_errors(_validate.validate))
     app.command("simulate")(friendly_errors(_simulate.simulate))
+    app.command("features")(friendly_errors(_features.features))
 
 
 _register()

@@ -1,0 +1,196 @@
+"""The base class every feature builder shares.
+
+A builder is a scikit-learn transformer that takes the whole cohort table
+(``Cohort.data``), picks the columns of its modality, and returns numeric
+features: the modality's markers passed through, features derived from them,
+and a presence indicator. Everything it learns (which columns exist, category
+levels) is learned in ``fit`` from the training rows only, and ``transform``
+works row by row, so a builder can sit inside cross-validation without leaking.
+
+Given a NumPy array instead of a table, a builder has no column names to go by
+and passes every column through as a numeric marker of its modality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = ["FeatureBuilder", "Recipe", "numeric", "safe_log", "safe_ratio"]
+
+#: A derived feature: the columns it needs and how to compute it from a table.
+Recipe = tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]]
+
+
+def numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return a column as float, all-NaN when the column is absent."""
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return frame[column].astype(float)
+
+
+def safe_ratio(num: pd.Series, den: pd.Series, min_abs: float = 0.0) -> pd.Series:
+    """Return ``num / den``, NaN where ``|den| <= min_abs`` or either is missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = num / den
+    return ratio.where(den.abs() > min_abs)
+
+
+def safe_log(values: pd.Series) -> pd.Series:
+    """Return the natural log, NaN for values that are not strictly positive."""
+    positive = values.where(values > 0)
+    return pd.Series(np.log(positive.to_numpy(dtype=float)), index=values.index)
+
+
+class FeatureBuilder(TransformerMixin, BaseEstimator):
+    """Base class of the modality feature builders.
+
+    Subclasses set :attr:`modality` and :attr:`prefix` and return their
+    derived features from :meth:`_recipes`; a derived feature is built when
+    every column it needs was in the training table. Markers of the modality
+    pass through as numeric features.
+    """
+
+    #: Name of the modality, used in feature names and configs.
+    modality: ClassVar[str] = ""
+    #: Column prefix of the modality's markers; ``None`` for clinical covariates.
+    prefix: ClassVar[str | None] = None
+    #: Whether to add a ``present`` column (1 when any marker is present).
+    has_indicator: ClassVar[bool] = True
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.requires_fit = True
+        return tags
+
+    # -- helpers ---------------------------------------------------------
+    def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        array = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=None,
+            ensure_all_finite="allow-nan",
+        )
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{i}" for i in range(array.shape[1])]
+        return pd.DataFrame(array, columns=list(names), index=index)
+
+    def _owns(self, column: str) -> bool:
+        """Whether a column is one of this builder's markers."""
+        if not hasattr(self, "feature_names_in_"):
+            return True
+        return self.prefix is not None and column.startswith(self.prefix)
+
+    def _markers(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Return the modality's marker columns seen in fit, as float."""
+        return frame[self.columns_].astype(float)
+
+    # -- to be implemented by subclasses ---------------------------------
+    def _learn(self, frame: pd.DataFrame) -> None:
+        """Learn state beyond the marker columns (levels, scales)."""
+
+    def _recipes(self) -> dict[str, Recipe]:
+        """Return the derived features by output name, with the columns they need."""
+        return {}
+
+    def _passthrough(self) -> list[str]:
+        """Marker columns passed through unchanged (default: all of them)."""
+        return list(self.columns_)
+
+    # -- scikit-learn API -----------------------------------------------
+    def fit(self, X: Any, y: Any = None) -> FeatureBuilder:
+        """Learn which markers the table has, and any levels to encode.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame of shape (n_patients, n_columns) or array-like
+            The cohort table (``Cohort.data``) of the training patients.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FeatureBuilder
+            The fitted builder.
+        """
+        self._validate_params()
+        frame = self._frame(X, reset=True)
+        self.columns_ = [c for c in frame.columns if self._owns(str(c))]
+        for column in self._passthrough():
+            frame[column].astype(float)  # raises TypeError on non-numbers
+        self._learn(frame)
+        present = (
+            set(map(str, frame.columns))
+            if hasattr(self, "feature_names_in_")
+            else set()
+        )
+        self.derived_ = [
+            name
+            for name, (needs, _) in self._recipes().items()
+            if all(column in present for column in needs)
+        ]
+        self.feature_names_out_ = np.asarray(
+            list(self._build(frame).columns), dtype=object
+        )
+        return self
+
+    def _build(self, frame: pd.DataFrame) -> pd.DataFrame:
+        markers = self._markers(frame)
+        recipes = self._recipes()
+        derived = pd.DataFrame(
+            {name: recipes[name][1](frame).astype(float) for name in self.derived_},
+            index=frame.index,
+        )
+        out = pd.concat([markers[self._passthrough()], derived], axis=1)
+        if self.has_indicator:
+            out["present"] = markers.notna().any(axis=1).astype(float)
+        return out
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Compute the modality's features for each patient.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame of shape (n_patients, n_columns) or array-like
+            A cohort table with the columns seen in ``fit``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_patients, n_features_out)
+            NaN where a marker is missing; use ``set_output(transform="pandas")``
+            to get a DataFrame named by :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self)
+        frame = self._frame(X, reset=False)
+        out = self._build(frame)
+        return out[list(self.feature_names_out_)].to_numpy(dtype=np.float64)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the features :meth:`transform` returns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against the names seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features)
+        return self.feature_names_out_.copy()

@@ -1,0 +1,88 @@
+"""Compose builders into one transformer, and build a feature matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sklearn.pipeline import FeatureUnion
+
+from predict.features._registry import BUILDERS, get_builder
+
+if TYPE_CHECKING:
+    from predict.cohort import Cohort
+    from predict.config import ExperimentConfig
+
+__all__ = ["build_features", "make_features"]
+
+
+def make_features(
+    features: Mapping[str, Mapping[str, Any] | None],
+    *,
+    primary_scale: str | None = None,
+) -> FeatureUnion:
+    """Build one transformer from a ``features:`` block.
+
+    Parameters
+    ----------
+    features : mapping of str to mapping or None
+        Builder name -> its options, as in a config's ``features:`` block.
+    primary_scale : {"hamd17", "madrs"} or None, default=None
+        Passed to the ``clinical`` builder unless its options name one.
+
+    Returns
+    -------
+    union : sklearn.pipeline.FeatureUnion
+        Unfitted, with pandas output; feature names are
+        ``builder__feature`` (for example ``bdnf__met_x_high_freq``).
+
+    Examples
+    --------
+    >>> union = make_features({"clinical": {}, "bdnf": None})
+    >>> [name for name, _ in union.transformer_list]
+    ['clinical', 'bdnf']
+    """
+    steps = []
+    for name in sorted(
+        features, key=lambda n: list(BUILDERS).index(n) if n in BUILDERS else -1
+    ):
+        options = dict(features[name] or {})
+        if name == "clinical" and primary_scale is not None:
+            options.setdefault("primary_scale", primary_scale)
+        steps.append((name, get_builder(name, options)))
+    return FeatureUnion(steps).set_output(transform="pandas")
+
+
+def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
+    """Fit a config's feature builders on a cohort and return the features.
+
+    The builders are fit on every patient given: use this to inspect or export
+    features. Training and evaluation fit them inside each cross-validation
+    fold instead.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+        A validated configuration (see :func:`predict.config.load_config`).
+    cohort : Cohort
+        A validated cohort (see :func:`predict.read_cohort`).
+
+    Returns
+    -------
+    features : pandas.DataFrame of shape (n_patients, n_features)
+        Indexed by ``patient_id``; columns named ``builder__feature``.
+
+    Examples
+    --------
+    >>> from predict import read_cohort, simulate_cohort
+    >>> from predict.config import ExperimentConfig
+    >>> config = ExperimentConfig(features={"bdnf": {}})
+    >>> X = build_features(config, read_cohort(simulate_cohort(30, seed=0)))
+    >>> "bdnf__met_x_high_freq" in X.columns
+    True
+    """
+    union = make_features(config.features, primary_scale=config.primary_scale)
+    out = union.fit_transform(cohort.data)
+    out.index = cohort.data.index
+    return out
