@@ -22,8 +22,8 @@ demo: $(STAMP)
 
 # Everything CI runs: lint, types, the default suite and the slow end-to-end tests.
 test: $(STAMP)
-	$(BIN)/ruff check predict tests benchmarks
-	$(BIN)/ruff format --check predict tests benchmarks
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -m "slow or not slow"
 
