@@ -76,6 +76,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
 
     # -- helpers ---------------------------------------------------------
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
+        if isinstance(X, pd.DataFrame) and X.shape[0] > 0:
+            # A table keeps its column types; only names and width are checked.
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            return X
         index = X.index if isinstance(X, pd.DataFrame) else None
         array = validate_data(
             self,
@@ -143,9 +147,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
             for name, (needs, _) in self._recipes().items()
             if all(column in present for column in needs)
         ]
-        self.feature_names_out_ = np.asarray(
-            list(self._build(frame).columns), dtype=object
-        )
+        names = [*self._passthrough(), *self.derived_]
+        if self.has_indicator:
+            names.append("present")
+        self.feature_names_out_ = np.asarray(names, dtype=object)
         return self
 
     def _build(self, frame: pd.DataFrame) -> pd.DataFrame:
