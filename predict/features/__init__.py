@@ -3,7 +3,7 @@
 from predict.features._base import FeatureBuilder
 from predict.features._bdnf import HIGH_FREQUENCY_PROTOCOLS, BDNFFeatures
 from predict.features._clinical import ClinicalFeatures, maudsley_treatment_score
-from predict.features._compose import build_features, make_features
+from predict.features._compose import FeatureSet, build_features, make_features
 from predict.features._connectivity import ConnectivityFeatures
 from predict.features._registry import BUILDERS, get_builder, list_builders
 from predict.features._rest_eeg import DEFAULT_TARGETS, RestEEGFeatures
@@ -17,6 +17,7 @@ __all__ = [
     "ConnectivityFeatures",
     "DEFAULT_TARGETS",
     "FeatureBuilder",
+    "FeatureSet",
     "HIGH_FREQUENCY_PROTOCOLS",
     "RestEEGFeatures",
     "TMSEEGFeatures",

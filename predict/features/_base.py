@@ -13,7 +13,7 @@ and passes every column through as a numeric marker of its modality.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,30 +25,42 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-__all__ = ["FeatureBuilder", "Recipe", "numeric", "safe_log", "safe_ratio"]
+__all__ = [
+    "Columns",
+    "FeatureBuilder",
+    "Recipe",
+    "missing",
+    "numeric",
+    "safe_log",
+    "safe_ratio",
+]
 
-#: A derived feature: the columns it needs and how to compute it from a table.
-Recipe = tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]]
+#: Columns of a table as NumPy arrays (float for numbers, object for text).
+Columns = Mapping[str, np.ndarray]
+#: A derived feature: the columns it needs and how to compute it from them.
+Recipe = tuple[tuple[str, ...], Callable[[Columns], np.ndarray]]
 
 
-def numeric(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Return a column as float, all-NaN when the column is absent."""
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype=float)
-    return frame[column].astype(float)
+def numeric(columns: Columns, name: str) -> np.ndarray:
+    """Return a column as a float array."""
+    return np.asarray(columns[name], dtype=float)
 
 
-def safe_ratio(num: pd.Series, den: pd.Series, min_abs: float = 0.0) -> pd.Series:
+def safe_ratio(num: np.ndarray, den: np.ndarray, min_abs: float = 0.0) -> np.ndarray:
     """Return ``num / den``, NaN where ``|den| <= min_abs`` or either is missing."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = num / den
-    return ratio.where(den.abs() > min_abs)
+        return np.where(np.abs(den) > min_abs, num / den, np.nan)
 
 
-def safe_log(values: pd.Series) -> pd.Series:
+def safe_log(values: np.ndarray) -> np.ndarray:
     """Return the natural log, NaN for values that are not strictly positive."""
-    positive = values.where(values > 0)
-    return pd.Series(np.log(positive.to_numpy(dtype=float)), index=values.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
+
+
+def missing(values: np.ndarray) -> np.ndarray:
+    """Return where an array (numbers or text) holds a missing value."""
+    return np.asarray(pd.isna(values), dtype=bool)
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator):
@@ -99,10 +111,6 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
             return True
         return self.prefix is not None and column.startswith(self.prefix)
 
-    def _markers(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Return the modality's marker columns seen in fit, as float."""
-        return frame[self.columns_].astype(float)
-
     # -- to be implemented by subclasses ---------------------------------
     def _learn(self, frame: pd.DataFrame) -> None:
         """Learn state beyond the marker columns (levels, scales)."""
@@ -135,7 +143,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         frame = self._frame(X, reset=True)
         self.columns_ = [c for c in frame.columns if self._owns(str(c))]
         for column in self._passthrough():
-            frame[column].astype(float)  # raises TypeError on non-numbers
+            np.asarray(frame[column].to_numpy(), dtype=float)  # TypeError on text
         self._learn(frame)
         present = (
             set(map(str, frame.columns))
@@ -153,17 +161,25 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         self.feature_names_out_ = np.asarray(names, dtype=object)
         return self
 
-    def _build(self, frame: pd.DataFrame) -> pd.DataFrame:
-        markers = self._markers(frame)
+    def _build(self, frame: pd.DataFrame) -> np.ndarray:
+        """Compute the output columns, in ``feature_names_out_`` order."""
         recipes = self._recipes()
-        derived = pd.DataFrame(
-            {name: recipes[name][1](frame).astype(float) for name in self.derived_},
-            index=frame.index,
-        )
-        out = pd.concat([markers[self._passthrough()], derived], axis=1)
+        needed = [*self.columns_]
+        for name in self.derived_:
+            needed.extend(recipes[name][0])
+        columns = {c: frame[c].to_numpy() for c in dict.fromkeys(needed)}
+        parts = [numeric(columns, c) for c in self._passthrough()]
+        parts += [
+            np.asarray(recipes[n][1](columns), dtype=float) for n in self.derived_
+        ]
         if self.has_indicator:
-            out["present"] = markers.notna().any(axis=1).astype(float)
-        return out
+            present = np.zeros(len(frame), dtype=bool)
+            for column in self.columns_:
+                present |= ~missing(columns[column])
+            parts.append(present.astype(float))
+        if not parts:
+            return np.empty((len(frame), 0))
+        return np.column_stack(parts).astype(np.float64, copy=False)
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the modality's features for each patient.
@@ -180,9 +196,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
             to get a DataFrame named by :meth:`get_feature_names_out`.
         """
         check_is_fitted(self)
-        frame = self._frame(X, reset=False)
-        out = self._build(frame)
-        return out[list(self.feature_names_out_)].to_numpy(dtype=np.float64)
+        return self._build(self._frame(X, reset=False))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the features :meth:`transform` returns.

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from predict.cohort._contract import CATEGORIES
-from predict.features._base import FeatureBuilder, Recipe, numeric, safe_log
+from predict.features._base import (
+    Columns,
+    FeatureBuilder,
+    Recipe,
+    missing,
+    numeric,
+    safe_log,
+)
 
 __all__ = ["BDNFFeatures", "HIGH_FREQUENCY_PROTOCOLS"]
 
@@ -74,12 +82,6 @@ class BDNFFeatures(FeatureBuilder):
     def _passthrough(self) -> list[str]:
         return [c for c in self.columns_ if c != "bdnf_val66met"]
 
-    def _markers(self, frame: pd.DataFrame) -> pd.DataFrame:
-        markers = frame[self._passthrough()].astype(float)
-        if "bdnf_val66met" in self.columns_:
-            markers["bdnf_val66met"] = _met_alleles(frame)
-        return markers
-
     def _learn(self, frame: pd.DataFrame) -> None:
         protocols = self.high_freq_protocols
         protocols = HIGH_FREQUENCY_PROTOCOLS if protocols is None else protocols
@@ -104,17 +106,22 @@ class BDNFFeatures(FeatureBuilder):
             "met_x_high_freq": ((genotype, "protocol"), self._interaction),
         }
 
-    def _interaction(self, frame: pd.DataFrame) -> pd.Series:
-        carrier = _met_carrier(frame)
-        protocol = frame["protocol"].astype(object)
-        high = protocol.isin(self.high_freq_protocols_).astype(float)
-        return carrier * high.where(protocol.notna())
+    def _interaction(self, columns: Columns) -> np.ndarray:
+        protocol = columns["protocol"]
+        high = np.isin(protocol, list(self.high_freq_protocols_)).astype(float)
+        return _met_carrier(columns) * np.where(missing(protocol), np.nan, high)
 
 
-def _met_alleles(frame: pd.DataFrame) -> pd.Series:
-    return frame["bdnf_val66met"].astype(object).map(_MET_ALLELES).astype(float)
+def _met_alleles(columns: Columns) -> np.ndarray:
+    return np.array(
+        [
+            _MET_ALLELES.get(g, np.nan) if isinstance(g, str) else np.nan
+            for g in columns["bdnf_val66met"]
+        ],
+        dtype=float,
+    )
 
 
-def _met_carrier(frame: pd.DataFrame) -> pd.Series:
-    alleles = _met_alleles(frame)
-    return (alleles > 0).astype(float).where(alleles.notna())
+def _met_carrier(columns: Columns) -> np.ndarray:
+    alleles = _met_alleles(columns)
+    return np.where(np.isnan(alleles), np.nan, (alleles > 0).astype(float))

@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.utils._param_validation import StrOptions
 
 from predict.cohort._contract import SCALES
-from predict.features._base import FeatureBuilder, Recipe, numeric
+from predict.features._base import Columns, FeatureBuilder, Recipe, missing, numeric
 
 __all__ = ["ClinicalFeatures", "maudsley_treatment_score"]
 
@@ -17,7 +17,7 @@ _NUMERIC = ("age", "n_prior_treatments")
 _CATEGORICAL = ("protocol", "diagnosis")
 
 
-def maudsley_treatment_score(n_failed: pd.Series) -> pd.Series:
+def maudsley_treatment_score(n_failed: Any) -> np.ndarray:
     """Score treatment resistance from the number of failed treatment trials.
 
     The treatment-failure dimension of the Maudsley Staging Method (Fekadu et
@@ -26,21 +26,21 @@ def maudsley_treatment_score(n_failed: pd.Series) -> pd.Series:
 
     Parameters
     ----------
-    n_failed : pandas.Series
+    n_failed : array-like of shape (n_patients,)
         Failed adequate treatment trials (``n_prior_treatments``).
 
     Returns
     -------
-    stage : pandas.Series of float
+    stage : ndarray of float, shape (n_patients,)
 
     Examples
     --------
-    >>> maudsley_treatment_score(pd.Series([0, 2, 3, 11])).tolist()
-    [0.0, 1.0, 2.0, 5.0]
+    >>> maudsley_treatment_score([0, 2, 3, 11, float("nan")]).tolist()
+    [0.0, 1.0, 2.0, 5.0, nan]
     """
-    bins = [-np.inf, 0, 2, 4, 6, 10, np.inf]
-    stage = pd.cut(n_failed.astype(float), bins=bins, labels=False, right=True)
-    return stage.astype(float)
+    counts = np.asarray(n_failed, dtype=float)
+    stage = np.digitize(counts, [0, 2, 4, 6, 10], right=True).astype(float)
+    return np.where(np.isnan(counts), np.nan, stage)
 
 
 class ClinicalFeatures(FeatureBuilder):
@@ -103,9 +103,6 @@ class ClinicalFeatures(FeatureBuilder):
             return list(self.columns_)
         return [c for c in _NUMERIC if c in self.columns_]
 
-    def _markers(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[self._passthrough()].astype(float)
-
     def _learn(self, frame: pd.DataFrame) -> None:
         self.scale_ = self.primary_scale
         if self.scale_ is None:
@@ -137,13 +134,13 @@ class ClinicalFeatures(FeatureBuilder):
         return recipes
 
 
-def _sex_male(frame: pd.DataFrame) -> pd.Series:
-    sex = frame["sex"]
-    return (sex == "M").astype(float).where(sex.notna())
+def _sex_male(columns: Columns) -> np.ndarray:
+    sex = columns["sex"]
+    return np.where(missing(sex), np.nan, (sex == "M").astype(float))
 
 
 def _one_hot(column: str, level: str) -> Any:
-    def encode(frame: pd.DataFrame) -> pd.Series:
-        return (frame[column].astype(object) == level).astype(float)
+    def encode(columns: Columns) -> np.ndarray:
+        return (columns[column] == level).astype(float)
 
     return encode

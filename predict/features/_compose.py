@@ -14,14 +14,29 @@ if TYPE_CHECKING:
     from predict.cohort import Cohort
     from predict.config import ExperimentConfig
 
-__all__ = ["build_features", "make_features"]
+__all__ = ["FeatureSet", "build_features", "make_features"]
+
+
+class FeatureSet(FeatureUnion):
+    """The config's feature builders side by side (a :class:`FeatureUnion`).
+
+    Identical to scikit-learn's FeatureUnion, except that its saved state
+    leaves out a cache of pandas column indexes that FeatureUnion keeps for
+    transformers without ``get_feature_names_out`` (every builder has one):
+    pandas objects cannot be saved with skops, the package's safe format.
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_transformers_feature_names_out", None)
+        return state
 
 
 def make_features(
     features: Mapping[str, Mapping[str, Any] | None],
     *,
     primary_scale: str | None = None,
-) -> FeatureUnion:
+) -> FeatureSet:
     """Build one transformer from a ``features:`` block.
 
     Parameters
@@ -33,9 +48,10 @@ def make_features(
 
     Returns
     -------
-    union : sklearn.pipeline.FeatureUnion
-        Unfitted, with pandas output; feature names are
-        ``builder__feature`` (for example ``bdnf__met_x_high_freq``).
+    union : FeatureSet
+        A :class:`~sklearn.pipeline.FeatureUnion`, unfitted, with pandas
+        output; feature names are ``builder__feature`` (for example
+        ``bdnf__met_x_high_freq``).
 
     Examples
     --------
@@ -51,7 +67,7 @@ def make_features(
         if name == "clinical" and primary_scale is not None:
             options.setdefault("primary_scale", primary_scale)
         steps.append((name, get_builder(name, options)))
-    return FeatureUnion(steps).set_output(transform="pandas")
+    return FeatureSet(steps).set_output(transform="pandas")
 
 
 def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from predict.cohort._contract import CATEGORIES
-from predict.features._base import FeatureBuilder, Recipe, numeric
+from predict.features._base import Columns, FeatureBuilder, Recipe, numeric
 
 __all__ = ["DEFAULT_TARGETS", "RestEEGFeatures"]
 
@@ -85,6 +86,13 @@ class RestEEGFeatures(FeatureBuilder):
             "iaf_target_distance": (("eeg_iaf_hz", "protocol"), self._distance),
         }
 
-    def _distance(self, frame: pd.DataFrame) -> pd.Series:
-        target = frame["protocol"].astype(object).map(self.targets_).astype(float)
-        return (numeric(frame, "eeg_iaf_hz") - target).abs()
+    def _distance(self, columns: Columns) -> np.ndarray:
+        targets = self.targets_
+        target = np.array(
+            [
+                targets.get(p, np.nan) if isinstance(p, str) else np.nan
+                for p in columns["protocol"]
+            ],
+            dtype=float,
+        )
+        return np.abs(numeric(columns, "eeg_iaf_hz") - target)

@@ -86,7 +86,7 @@ def test_clinical_unseen_level_gets_zeros(patients):
     ],
 )
 def test_maudsley_stage(n_failed, stage):
-    assert maudsley_treatment_score(pd.Series([n_failed])).iloc[0] == stage
+    assert maudsley_treatment_score(pd.Series([n_failed]))[0] == stage
 
 
 def test_clinical_madrs_severity():
