@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/rtms-predict simulate --n 500 --seed 0 --out data/cohort.csv --truth data/truth.csv
 	$(BIN)/rtms-predict validate data/cohort.csv
+	$(BIN)/rtms-predict train --config configs/default.yaml --data data/cohort.csv --n-jobs 2
 
 # Everything CI runs: lint, types, the default suite and the slow end-to-end tests.
 test: $(STAMP)

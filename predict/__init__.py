@@ -18,13 +18,31 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort, read_cohort, simulate_cohort
+    from predict.config import ExperimentConfig, load_config
+    from predict.evaluation import ExperimentResult, train
+    from predict.features import build_features
 
-__all__ = ["Cohort", "__version__", "read_cohort", "simulate_cohort"]
+__all__ = [
+    "Cohort",
+    "ExperimentConfig",
+    "ExperimentResult",
+    "__version__",
+    "build_features",
+    "load_config",
+    "read_cohort",
+    "simulate_cohort",
+    "train",
+]
 
 _LAZY: dict[str, str] = {
     "Cohort": "predict.cohort",
+    "ExperimentConfig": "predict.config",
+    "ExperimentResult": "predict.evaluation",
+    "build_features": "predict.features",
+    "load_config": "predict.config",
     "read_cohort": "predict.cohort",
     "simulate_cohort": "predict.cohort",
+    "train": "predict.evaluation",
 }
 
 

@@ -59,8 +59,12 @@ def atomic_path(destination: str | Path, *, directory: bool = False) -> Iterator
         )
         os.close(fd)
         tmp = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         yield tmp
+        # mkstemp/mkdtemp create private files; give the result the usual mode
+        os.chmod(tmp, (0o777 if directory else 0o666) & ~umask)
         if directory and destination.exists():
             old = destination.with_name(f"{prefix}old")
             shutil.rmtree(old, ignore_errors=True)

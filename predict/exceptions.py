@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "PredictError",
     "PredictWarning",
+    "TrainingError",
     "UsageError",
 ]
 
@@ -53,6 +54,10 @@ class CohortError(PredictError, ValueError):
 
 class ConfigError(PredictError, ValueError):
     """An experiment configuration is invalid (unknown key, value or name)."""
+
+
+class TrainingError(PredictError, ValueError):
+    """A cohort and a config cannot be trained together (checked before fitting)."""
 
 
 class UsageError(PredictError, ValueError):

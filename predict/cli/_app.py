@@ -108,11 +108,12 @@ def _root(
 
 
 def _register() -> None:
-    from predict.cli import _features, _simulate, _validate
+    from predict.cli import _features, _simulate, _train, _validate
 
     app.command("validate")(friendly_errors(_validate.validate))
     app.command("simulate")(friendly_errors(_simulate.simulate))
     app.command("features")(friendly_errors(_features.features))
+    app.command("train")(friendly_errors(_train.train))
 
 
 _register()

@@ -79,7 +79,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.yaml"
-    >>> _ = path.write_text("features:\\n  clinical: {}\\n")
+    >>> _ = path.write_text("features:\n  clinical: {}\n")
     >>> load_config(path).name
     'mine'
     """

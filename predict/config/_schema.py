@@ -1,46 +1,214 @@
 """Experiment configuration: the YAML files in ``configs/`` as pydantic models.
 
-Unknown keys are errors everywhere; builder names and options are checked
-against the feature-builder registry.
+Unknown keys are errors everywhere; builder and model names and their options
+are checked against the registries.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["ExperimentConfig"]
+__all__ = [
+    "CVConfig",
+    "EvaluationConfig",
+    "ExperimentConfig",
+    "InnerCVConfig",
+    "ModelConfig",
+    "OuterCVConfig",
+    "TuningConfig",
+]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelConfig(BaseModel):
+    """Which model, which parameters are fixed, and optional calibration.
+
+    Parameters
+    ----------
+    name : str, default="xgboost"
+        A name from :func:`predict.models.list_models`.
+    params : dict, default={}
+        Estimator parameters held fixed (removed from the search space).
+    calibration : {"sigmoid", "isotonic"} or None, default=None
+        Probability calibration, fit inside the inner cross-validation.
+    """
+
+    model_config = _STRICT
+
+    name: str = "xgboost"
+    params: dict[str, Any] = Field(default_factory=dict)
+    calibration: Literal["sigmoid", "isotonic"] | None = None
+
+    @model_validator(mode="after")
+    def _model_exists(self) -> ModelConfig:
+        from predict.cohort._messages import did_you_mean
+        from predict.models import get_model
+
+        spec = get_model(self.name)  # ConfigError (a ValueError) for unknown names
+        valid = sorted(spec.make("binary", 0).get_params())
+        for key in self.params:
+            if key not in valid:
+                raise ValueError(
+                    f"unknown parameter '{key}' for model '{self.name}'."
+                    f"{did_you_mean(key, valid)} Valid parameters: {', '.join(valid)}"
+                )
+        return self
+
+
+class OuterCVConfig(BaseModel):
+    """Outer cross-validation: how the honest estimate is split.
+
+    Parameters
+    ----------
+    scheme : {"stratified", "leave_site_out", "group"}, default="stratified"
+        Repeated stratified K-fold (K-fold for percent change), one fold per
+        site, or group K-fold on ``group_column``.
+    n_splits : int, default=5
+        Folds (ignored by ``leave_site_out``).
+    n_repeats : int, default=1
+        Repeats of a stratified split with different shuffles.
+    group_column : str or None, default=None
+        Column whose values keep patients together (scheme ``group``).
+    """
+
+    model_config = _STRICT
+
+    scheme: Literal["stratified", "leave_site_out", "group"] = "stratified"
+    n_splits: int = Field(5, ge=2)
+    n_repeats: int = Field(1, ge=1)
+    group_column: str | None = None
+
+    @model_validator(mode="after")
+    def _group_needs_column(self) -> OuterCVConfig:
+        if self.scheme == "group" and not self.group_column:
+            raise ValueError("scheme 'group' needs 'group_column' (for example site)")
+        return self
+
+
+class InnerCVConfig(BaseModel):
+    """Inner cross-validation on each outer training part, for tuning."""
+
+    model_config = _STRICT
+
+    n_splits: int = Field(5, ge=2)
+
+
+class CVConfig(BaseModel):
+    """Outer and inner cross-validation."""
+
+    model_config = _STRICT
+
+    outer: OuterCVConfig = Field(default_factory=OuterCVConfig)
+    inner: InnerCVConfig = Field(default_factory=InnerCVConfig)
+
+
+class TuningConfig(BaseModel):
+    """Optuna tuning inside every outer fold.
+
+    Parameters
+    ----------
+    n_trials : int, default=30
+        Trials per study (one study per outer fold and one for the final model).
+    timeout : float or None, default=None
+        Seconds per study; a timeout makes results depend on machine speed.
+    pruning : bool, default=True
+        Stop weak trials early (median pruner on the running inner mean).
+    """
+
+    model_config = _STRICT
+
+    n_trials: int = Field(30, ge=1)
+    timeout: float | None = Field(None, gt=0)
+    pruning: bool = True
+
+
+class EvaluationConfig(BaseModel):
+    """Metrics, confidence intervals, permutation test and threshold.
+
+    Parameters
+    ----------
+    threshold : "youden" or float, default="youden"
+        Decision threshold for the class metrics: chosen in the inner loop
+        (Youden's J on the inner out-of-fold predictions) or fixed.
+    n_bootstrap : int, default=1000
+        Bootstrap resamples for the 95 % confidence intervals.
+    ci : float, default=0.95
+        Confidence level.
+    n_permutations : int, default=100
+        Label permutations for the p-value of the headline metric (0: none).
+    permutation : {"fixed_params", "full"}, default="fixed_params"
+        ``full`` re-runs the whole nested procedure per permutation;
+        ``fixed_params`` re-fits each outer fold with its tuned parameters.
+    """
+
+    model_config = _STRICT
+
+    threshold: Literal["youden"] | float = "youden"
+    n_bootstrap: int = Field(1000, ge=0)
+    ci: float = Field(0.95, gt=0, lt=1)
+    n_permutations: int = Field(100, ge=0)
+    permutation: Literal["fixed_params", "full"] = "fixed_params"
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_in_range(cls, value: str | float) -> str | float:
+        if not isinstance(value, str) and not 0 < value < 1:
+            raise ValueError(f"a fixed threshold must be in (0, 1), got {value}")
+        return value
 
 
 class ExperimentConfig(BaseModel):
-    """One experiment: which features to build from which cohort columns.
+    """One experiment: data, features, model, cross-validation and tuning.
 
     Parameters
     ----------
     name : str or None, default=None
-        Experiment name; the CLI defaults it to the config file's stem.
+        Experiment name; :func:`load_config` defaults it to the file stem.
     description : str, default=""
         Free text shown in summaries.
+    target : {"response", "remission", "pct_change"}, default="response"
+        Binary response or remission, or percent change (regression).
     primary_scale : {"hamd17", "madrs"} or None, default=None
         Scale the outcomes and baseline severity come from; ``None`` follows
         the contract (HAMD-17 when present).
     features : dict of str to dict
         Feature builder name -> its options (``{}`` or null for defaults).
+    model : ModelConfig
+        See :class:`ModelConfig`.
+    cv : CVConfig
+        See :class:`OuterCVConfig` and :class:`InnerCVConfig`.
+    tuning : TuningConfig
+        See :class:`TuningConfig`.
+    evaluation : EvaluationConfig
+        See :class:`EvaluationConfig`.
+    seed : int, default=0
+        Seeds splits, tuning, models and resampling: same seed, same result.
+    n_jobs : int, default=1
+        Outer folds run in parallel (-1: all cores).
 
     Examples
     --------
     >>> config = ExperimentConfig(features={"clinical": {}, "bdnf": None})
-    >>> sorted(config.features)
-    ['bdnf', 'clinical']
+    >>> sorted(config.features), config.model.name, config.cv.outer.n_splits
+    (['bdnf', 'clinical'], 'xgboost', 5)
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     name: str | None = None
     description: str = ""
+    target: Literal["response", "remission", "pct_change"] = "response"
     primary_scale: Literal["hamd17", "madrs"] | None = None
     features: dict[str, dict[str, Any]]
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    cv: CVConfig = Field(default_factory=CVConfig)
+    tuning: TuningConfig = Field(default_factory=TuningConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    seed: int = Field(0, ge=0)
+    n_jobs: int = Field(1, ge=-1)
 
     @field_validator("features", mode="before")
     @classmethod
@@ -61,3 +229,8 @@ class ExperimentConfig(BaseModel):
         for name, options in value.items():
             get_builder(name, options)  # raises ConfigError naming the problem
         return value
+
+    @property
+    def task(self) -> Literal["binary", "regression"]:
+        """``"regression"`` for ``pct_change``, ``"binary"`` otherwise."""
+        return "regression" if self.target == "pct_change" else "binary"

@@ -71,8 +71,8 @@ def test_names_say_where_features_come_from(small_table):
             id="bad-value",
         ),
         pytest.param(
-            {"features": {"clinical": {}}, "model": "svm"},
-            r"unknown key 'model' \(valid top-level keys: description, features",
+            {"features": {"clinical": {}}, "modle": {"name": "svm"}},
+            r"unknown key 'modle' \(valid top-level keys: cv, description, evaluation",
             id="unknown-key",
         ),
         pytest.param({"features": {}}, "at least one feature builder", id="empty"),

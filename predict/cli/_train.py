@@ -1,0 +1,101 @@
+"""``rtms-predict train``: nested cross-validation, summary, and the bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from predict.evaluation import ExperimentResult
+
+__all__ = ["render_result", "train"]
+
+_LABELS = {
+    "auc": "AUC",
+    "balanced_accuracy": "balanced accuracy",
+    "sensitivity": "sensitivity",
+    "specificity": "specificity",
+    "ppv": "PPV",
+    "npv": "NPV",
+    "brier": "Brier score",
+    "log_loss": "log loss",
+    "calibration_intercept": "calibration intercept",
+    "calibration_slope": "calibration slope",
+    "r2": "R²",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "pearson_r": "Pearson r",
+}
+
+
+def render_result(result: ExperimentResult, console: Console) -> None:
+    """Print pooled out-of-fold metrics with CIs and the fold spread."""
+    from rich.table import Table
+
+    config = result.config
+    level = int(round(100 * config.evaluation.ci))
+    table = Table(
+        title=f"{config.name}: {config.target} with {config.model.name}, "
+        f"out-of-fold over {len(result.fold_metrics)} outer folds"
+    )
+    for header in ("metric", "value", f"{level} % CI", "folds mean ± SD"):
+        table.add_column(header, justify="left" if header == "metric" else "right")
+    for name, row in result.summary().iterrows():
+        table.add_row(
+            _LABELS.get(str(name), str(name)),
+            f"{row['value']:.3f}",
+            f"{row['ci_low']:.3f} to {row['ci_high']:.3f}",
+            f"{row['fold_mean']:.3f} ± {row['fold_sd']:.3f}",
+        )
+    console.print(table)
+    if result.permutation_p is not None:
+        console.print(
+            f"Permutation test ({len(result.null_distribution)} permutations, "
+            f"{config.evaluation.permutation}): p = {result.permutation_p:.3g} for "
+            f"{_LABELS[result.headline]}."
+        )
+    if result.threshold is not None:
+        console.print(f"Final model threshold: {result.threshold:.3f}")
+    if result.n_excluded:
+        console.print(
+            f"[yellow]{result.n_excluded} patients without '{config.target}' were "
+            "left out.[/yellow]"
+        )
+
+
+def train(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="YAML experiment config.")
+    ],
+    data: Annotated[Path, typer.Option("--data", "-d", help="Cohort table.")],
+    name: Annotated[
+        str | None, typer.Option(help="Bundle name (default: the config's file stem).")
+    ] = None,
+    n_jobs: Annotated[
+        int | None, typer.Option("--n-jobs", "-j", help="Outer folds in parallel.")
+    ] = None,
+    models_dir: Annotated[
+        Path, typer.Option(help="Folder the bundle is written to.")
+    ] = Path("models"),
+) -> None:
+    """Evaluate a config with nested cross-validation and save the final model."""
+    from predict.cli._app import out_console, read_cohort_reporting
+    from predict.config import load_config
+    from predict.evaluation import RichProgress
+    from predict.evaluation import train as run_training
+    from predict.scoring import save_bundle
+
+    experiment = load_config(config)
+    if name is not None:
+        experiment = experiment.model_copy(update={"name": name})
+    cohort = read_cohort_reporting(data, experiment.primary_scale)
+    result = run_training(
+        experiment, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
+    )
+    render_result(result, out_console)
+    bundle = save_bundle(result, cohort, models_dir / str(experiment.name))
+    out_console.print(f"Model bundle: [bold]{bundle}[/bold]", soft_wrap=True)

@@ -1,0 +1,109 @@
+"""What :func:`predict.train` returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from predict.config import ExperimentConfig
+    from predict.models import Task
+
+__all__ = ["ExperimentResult"]
+
+
+@dataclass
+class ExperimentResult:
+    """The outcome of honest nested cross-validation, and the final model.
+
+    Attributes
+    ----------
+    config : ExperimentConfig
+        The resolved configuration.
+    task : {"binary", "regression"}
+        What was predicted.
+    headline : str
+        The headline metric: ``"auc"`` (binary) or ``"r2"`` (regression).
+    metrics : pandas.DataFrame
+        Pooled out-of-fold metrics, indexed by metric name, with columns
+        ``value``, ``ci_low`` and ``ci_high`` (bootstrap percentile interval).
+    fold_metrics : pandas.DataFrame
+        One row per outer fold: ``repeat``, ``fold``, ``label``, ``n_train``,
+        ``n_test``, ``threshold``, ``inner_score`` and every metric.
+    predictions : pandas.DataFrame
+        Out-of-fold predictions, one row per patient and repeat, indexed by
+        ``patient_id``: ``repeat``, ``fold``, ``y_true``, ``y_prob`` (binary)
+        or ``y_pred`` (regression), and ``y_class`` at the fold's threshold.
+    best_params : list of dict
+        Tuned estimator parameters per outer fold, in fold order.
+    trials : pandas.DataFrame
+        Every Optuna trial of every outer fold (columns ``repeat``, ``fold``
+        added); the final model's trials have ``fold == -1``.
+    final_model : object
+        The pipeline tuned and fit on every patient, for scoring.
+    final_params : dict
+        Its tuned parameters.
+    threshold : float or None
+        Its decision threshold (chosen on its inner folds).
+    permutation_p : float or None
+        Permutation-test p-value of the headline metric (None when
+        ``n_permutations`` is 0).
+    null_distribution : ndarray
+        The headline metric under permuted labels.
+    decision_curve : pandas.DataFrame or None
+        Net benefit of the model, treat-all and treat-none across threshold
+        probabilities (binary targets).
+    n_excluded : int
+        Patients left out because their target is unknown.
+    fingerprint : str
+        The cohort's fingerprint.
+    """
+
+    config: ExperimentConfig
+    task: Task
+    headline: str
+    metrics: pd.DataFrame
+    fold_metrics: pd.DataFrame
+    predictions: pd.DataFrame
+    best_params: list[dict[str, Any]]
+    trials: pd.DataFrame = field(repr=False)
+    final_model: Any = field(repr=False)
+    final_params: dict[str, Any]
+    threshold: float | None
+    permutation_p: float | None
+    null_distribution: np.ndarray = field(repr=False)
+    decision_curve: pd.DataFrame | None = field(repr=False)
+    n_excluded: int
+    fingerprint: str
+
+    def __repr__(self) -> str:
+        row = self.metrics.loc[self.headline]
+        p = "" if self.permutation_p is None else f", p={self.permutation_p:.3g}"
+        return (
+            f"ExperimentResult(name={self.config.name!r}, {self.headline}="
+            f"{row['value']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]{p}, "
+            f"n_folds={len(self.fold_metrics)})"
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """Return the pooled metrics with CIs and the fold spread.
+
+        Returns
+        -------
+        summary : pandas.DataFrame
+            Indexed by metric: ``value``, ``ci_low``, ``ci_high``,
+            ``fold_mean`` and ``fold_sd``.
+        """
+        summary = self.metrics.copy()
+        folds = self.fold_metrics
+        summary["fold_mean"] = [
+            folds[m].mean() if m in folds else np.nan for m in summary.index
+        ]
+        summary["fold_sd"] = [
+            folds[m].std(ddof=1) if m in folds and len(folds) > 1 else np.nan
+            for m in summary.index
+        ]
+        return summary

@@ -1,0 +1,273 @@
+"""Model bundles: a trained pipeline saved without pickle, and loaded safely.
+
+A bundle is a folder, written atomically:
+
+- ``model.skops``: the fitted pipeline in skops format; loading accepts only
+  the types in :data:`TRUSTED_TYPES` and refuses a file that names any other.
+- ``xgboost-N.ubj``: each fitted XGBoost model in XGBoost's own format; the
+  pipeline holds an :class:`XGBoostRef` in its place.
+- ``metadata.json``: config, metrics, threshold, training ranges, versions.
+- ``config.yaml``: the resolved experiment config.
+- ``oof.csv``: the out-of-fold predictions and outcomes (no patient ids), for
+  conformal uncertainty at scoring time.
+
+Nothing in a bundle is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import yaml
+
+from predict._atomic import atomic_path
+from predict.exceptions import PredictError
+
+if TYPE_CHECKING:
+    from predict.cohort import Cohort
+    from predict.evaluation import ExperimentResult
+
+__all__ = [
+    "Bundle",
+    "BundleError",
+    "TRUSTED_TYPES",
+    "XGBoostRef",
+    "load_bundle",
+    "save_bundle",
+]
+
+BUNDLE_FORMAT = 1
+
+#: Types a bundle's skops file may contain beyond skops' own defaults
+#: (builtins, numpy arrays, scikit-learn's public estimators).
+TRUSTED_TYPES: list[str] = [
+    "numpy.dtype",
+    "predict.features._bdnf.BDNFFeatures",
+    "predict.features._clinical.ClinicalFeatures",
+    "predict.features._compose.FeatureSet",
+    "predict.features._connectivity.ConnectivityFeatures",
+    "predict.features._rest_eeg.RestEEGFeatures",
+    "predict.features._tms_eeg.TMSEEGFeatures",
+    "predict.features._tms_emg.TMSEMGFeatures",
+    "predict.scoring._bundle.XGBoostRef",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.tree._tree.Tree",
+]
+
+
+class BundleError(PredictError, ValueError):
+    """A bundle is missing, incomplete, or holds something it may not load."""
+
+
+class XGBoostRef:
+    """Stands in a saved pipeline for an XGBoost model stored beside it.
+
+    Parameters
+    ----------
+    index : int
+        Number of the ``xgboost-N.ubj`` file.
+    kind : {"classifier", "regressor"}
+        Which XGBoost estimator to rebuild.
+    params : dict
+        Its constructor parameters (for unfitted templates).
+    fitted : bool
+        Whether a booster file holds its trained trees.
+    """
+
+    def __init__(self, index: int, kind: str, params: dict[str, Any], fitted: bool):
+        self.index = index
+        self.kind = kind
+        self.params = params
+        self.fitted = fitted
+
+
+def _is_xgboost(obj: object) -> bool:
+    return type(obj).__module__.startswith("xgboost")
+
+
+def _swap(obj: Any, replace: Any) -> Any:
+    """Return a copy of a model with every XGBoost estimator passed to ``replace``."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+
+    if _is_xgboost(obj) or isinstance(obj, XGBoostRef):
+        return replace(obj)
+    if isinstance(obj, Pipeline):
+        new = copy.copy(obj)
+        new.steps = [(name, _swap(step, replace)) for name, step in obj.steps]
+        return new
+    if isinstance(obj, CalibratedClassifierCV):
+        new = copy.copy(obj)
+        new.estimator = _swap(obj.estimator, replace)
+        if hasattr(obj, "calibrated_classifiers_"):
+            new.calibrated_classifiers_ = []
+            for calibrated in obj.calibrated_classifiers_:
+                part = copy.copy(calibrated)
+                part.estimator = _swap(calibrated.estimator, replace)
+                new.calibrated_classifiers_.append(part)
+        return new
+    return obj
+
+
+@dataclass
+class Bundle:
+    """A loaded bundle.
+
+    Attributes
+    ----------
+    model : object
+        The fitted pipeline (``predict_proba`` / ``predict`` on cohort tables).
+    metadata : dict
+        What ``metadata.json`` holds.
+    oof : pandas.DataFrame
+        Out-of-fold outcomes and predictions of the training evaluation.
+    path : pathlib.Path
+        The bundle folder.
+    """
+
+    model: Any
+    metadata: dict[str, Any]
+    oof: pd.DataFrame
+    path: Path
+
+
+def _training_ranges(cohort: Cohort) -> dict[str, list[float]]:
+    ranges = {}
+    for columns in cohort.marker_columns.values():
+        for column in columns:
+            values = cohort.data[column]
+            if pd.api.types.is_numeric_dtype(values) and values.notna().any():
+                ranges[column] = [float(values.min()), float(values.max())]
+    return ranges
+
+
+def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> Path:
+    """Write a trained model and what scoring needs to a bundle folder, atomically.
+
+    Parameters
+    ----------
+    result : ExperimentResult
+        From :func:`predict.train`.
+    cohort : Cohort
+        The training cohort (for training ranges, sites and modalities).
+    path : str or path-like
+        The bundle folder, for example ``models/default``; replaced if present.
+
+    Returns
+    -------
+    path : pathlib.Path
+    """
+    import skops.io as sio
+
+    from predict import __version__
+
+    path = Path(path)
+    boosters: list[Any] = []
+
+    def to_ref(model: Any) -> XGBoostRef:
+        kind = "classifier" if "Classifier" in type(model).__name__ else "regressor"
+        fitted = hasattr(model, "_Booster")
+        ref = XGBoostRef(len(boosters), kind, model.get_params(), fitted)
+        boosters.append(model)
+        return ref
+
+    savable = _swap(result.final_model, to_ref)
+    config = result.config.model_dump(mode="json")
+    metadata = {
+        "format": BUNDLE_FORMAT,
+        "name": result.config.name,
+        "package_version": __version__,
+        "task": result.task,
+        "target": result.config.target,
+        "headline": result.headline,
+        "threshold": result.threshold,
+        "final_params": result.final_params,
+        "metrics": json.loads(result.metrics.to_json(orient="index")),
+        "permutation_p": result.permutation_p,
+        "n_patients": len(cohort),
+        "n_excluded": result.n_excluded,
+        "fingerprint": result.fingerprint,
+        "primary_scale": cohort.primary_scale,
+        "modalities": list(cohort.modalities),
+        "sites": cohort.sites,
+        "training_ranges": _training_ranges(cohort),
+        "input_columns": [str(c) for c in cohort.data.columns],
+        "config": config,
+    }
+    column = "y_prob" if result.task == "binary" else "y_pred"
+    oof = result.predictions[["repeat", "y_true", column]].reset_index(drop=True)
+    with atomic_path(path, directory=True) as tmp:
+        sio.dump(savable, tmp / "model.skops")
+        for i, booster in enumerate(boosters):
+            if hasattr(booster, "_Booster"):
+                booster.save_model(tmp / f"xgboost-{i}.ubj")
+        (tmp / "metadata.json").write_text(
+            json.dumps(metadata, indent=2, default=float)
+        )
+        (tmp / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        oof.to_csv(tmp / "oof.csv", index=False)
+    return path
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Load a bundle without unpickling anything.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A folder written by :func:`save_bundle`.
+
+    Returns
+    -------
+    bundle : Bundle
+
+    Raises
+    ------
+    BundleError
+        When the folder is not a bundle, or its model file names a type outside
+        :data:`TRUSTED_TYPES` (nothing of it is executed).
+    """
+    import skops.io as sio
+    import xgboost as xgb
+
+    path = Path(path)
+    model_file = path / "model.skops"
+    if not model_file.is_file() or not (path / "metadata.json").is_file():
+        raise BundleError(
+            f"'{path}' is not a model bundle: expected model.skops and metadata.json "
+            "written by 'rtms-predict train'."
+        )
+    try:
+        untrusted = sio.get_untrusted_types(file=model_file)
+    except Exception as exc:  # a corrupt or foreign file: refuse it
+        raise BundleError(f"'{model_file}' is not a valid skops file: {exc}") from None
+    refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if refused:
+        raise BundleError(
+            f"Refusing to load '{model_file}': it names types outside the trusted "
+            f"list ({', '.join(refused)}). Bundles hold only scikit-learn, numpy and "
+            "rtms-predict types; this file was not written by rtms-predict."
+        )
+    skeleton = sio.load(model_file, trusted=TRUSTED_TYPES)
+
+    def from_ref(ref: XGBoostRef) -> Any:
+        cls = xgb.XGBClassifier if ref.kind == "classifier" else xgb.XGBRegressor
+        model = cls(**ref.params)
+        if ref.fitted:
+            model.load_model(path / f"xgboost-{ref.index}.ubj")
+        return model
+
+    metadata = json.loads((path / "metadata.json").read_text())
+    oof = (
+        pd.read_csv(path / "oof.csv")
+        if (path / "oof.csv").is_file()
+        else pd.DataFrame()
+    )
+    return Bundle(_swap(skeleton, from_ref), metadata, oof, path)
