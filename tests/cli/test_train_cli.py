@@ -66,3 +66,20 @@ def test_train_guard_rail_exits_2_without_traceback(tmp_path, small_table):
     assert "asks for 'bdnf'" in result.output
     assert "Traceback" not in result.output
     assert not models.exists()
+
+
+def test_ctrl_c_stops_cleanly(tmp_path, small_table, monkeypatch):
+    import predict.evaluation
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(predict.evaluation, "train", interrupted)
+    data, config = _write(tmp_path, small_table, FAST)
+    models = tmp_path / "models"
+    result = runner.invoke(
+        app, ["train", "-c", str(config), "-d", str(data), "--models-dir", str(models)]
+    )
+    assert result.exit_code == 130
+    assert "Interrupted: nothing was written." in result.output
+    assert not models.exists()

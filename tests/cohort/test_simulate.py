@@ -17,8 +17,8 @@ from predict.cohort._contract import (
     spec_for,
 )
 from predict.cohort._simulate import simulate_cohort
+from tests.cohort.conftest import SEEDS, derived_response
 
-SEEDS = (0, 1, 2)
 INFORMATIVE = (
     "tep_n100_amp_uv",
     "emg_sici_ratio",
@@ -29,16 +29,6 @@ NOISE = ("tep_p180_amp_uv", "emg_rmt_pct_mso", "emg_csp_ms", "eeg_alpha_asym")
 HIGH_FREQUENCY = ("10Hz", "iTBS", "dTMS")
 WHOLE_NUMBER_COLUMNS = ("n_prior_treatments", "baseline_hamd17", "endpoint_hamd17")
 MARKER_PREFIXES = ("tep_", "emg_", "eeg_", "fc_", "bdnf_")
-
-
-def derived_response(table: pd.DataFrame) -> pd.Series:
-    return (table["endpoint_hamd17"] <= 0.5 * table["baseline_hamd17"]).astype(int)
-
-
-@pytest.fixture(scope="module")
-def large() -> dict[int, tuple[pd.DataFrame, pd.Series]]:
-    """n=2000 cohorts with their truth, one per seed in SEEDS."""
-    return {s: simulate_cohort(2000, seed=s, return_truth=True) for s in SEEDS}
 
 
 @pytest.fixture(scope="module")

@@ -21,18 +21,7 @@ from predict.cohort._simulate_model import (
     prior_treatments_quantile,
 )
 from predict.cohort._simulate_truth import latent_covariances, oracle_probability
-
-SEEDS = (0, 1, 2)
-
-
-def derived_response(table: pd.DataFrame) -> pd.Series:
-    return (table["endpoint_hamd17"] <= 0.5 * table["baseline_hamd17"]).astype(int)
-
-
-@pytest.fixture(scope="module")
-def large() -> dict[int, tuple[pd.DataFrame, pd.Series]]:
-    """n=2000 cohorts with their truth, one per seed in SEEDS."""
-    return {s: simulate_cohort(2000, seed=s, return_truth=True) for s in SEEDS}
+from tests.cohort.conftest import SEEDS, derived_response
 
 
 @pytest.fixture(scope="module")
