@@ -14,17 +14,48 @@ if TYPE_CHECKING:
     from predict.cohort import Cohort
     from predict.config import ExperimentConfig
 
-__all__ = ["FeatureSet", "build_features", "make_features"]
+__all__ = ["NOT_INPUT", "FeatureSet", "build_features", "make_features"]
+
+
+#: Columns that are never model input: outcomes, and scores that encode them.
+NOT_INPUT: frozenset[str] = frozenset(
+    {"endpoint_hamd17", "endpoint_madrs", "response", "remission", "pct_change"}
+)
 
 
 class FeatureSet(FeatureUnion):
     """The config's feature builders side by side (a :class:`FeatureUnion`).
 
-    Identical to scikit-learn's FeatureUnion, except that its saved state
-    leaves out a cache of pandas column indexes that FeatureUnion keeps for
-    transformers without ``get_feature_names_out`` (every builder has one):
-    pandas objects cannot be saved with skops, the package's safe format.
+    Two differences from scikit-learn's FeatureUnion:
+
+    - Input columns are learned in ``fit`` without the outcome columns; at
+      transform time a column seen in training but absent from the table is
+      added as missing, so new patients are scored without their outcomes and
+      a modality missing from the input is scored as missing.
+    - Its saved state leaves out a cache of pandas column indexes that
+      FeatureUnion keeps for transformers without ``get_feature_names_out``
+      (every builder has one): skops, the package's safe format, cannot save
+      pandas objects.
     """
+
+    def _inputs(self, X: Any, *, fit: bool) -> Any:
+        if not isinstance(X, pd.DataFrame):
+            return X
+        if fit:
+            self.input_columns_ = [c for c in X.columns if c not in NOT_INPUT]
+        return X.reindex(columns=self.input_columns_)
+
+    def fit(self, X: Any, y: Any = None, **params: Any) -> FeatureSet:
+        """Fit every builder on the training table's input columns."""
+        return super().fit(self._inputs(X, fit=True), y, **params)
+
+    def fit_transform(self, X: Any, y: Any = None, **params: Any) -> Any:
+        """Fit every builder and return the features of the training table."""
+        return super().fit_transform(self._inputs(X, fit=True), y, **params)
+
+    def transform(self, X: Any, **params: Any) -> Any:
+        """Return the features of a table (absent input columns as missing)."""
+        return super().transform(self._inputs(X, fit=False), **params)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())

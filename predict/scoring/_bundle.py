@@ -1,6 +1,8 @@
 """Model bundles: a trained pipeline saved without pickle, and loaded safely.
 
-A bundle is a folder, written atomically:
+A bundle is an MLflow model folder (``MLmodel``, signature, input example,
+``python_function`` flavour through :mod:`predict.scoring._pyfunc`), written
+atomically; its ``data/bundle`` folder holds:
 
 - ``model.skops``: the fitted pipeline in skops format; loading accepts only
   the types in :data:`TRUSTED_TYPES` and refuses a file that names any other.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +29,7 @@ import pandas as pd
 import yaml
 
 from predict._atomic import atomic_path
+from predict.cohort._contract import spec_for
 from predict.exceptions import PredictError
 
 if TYPE_CHECKING:
@@ -42,6 +46,8 @@ __all__ = [
 ]
 
 BUNDLE_FORMAT = 1
+#: Name of the folder holding the bundle files inside the MLflow model.
+DATA_FOLDER = "bundle"
 
 #: Types a bundle's skops file may contain beyond skops' own defaults
 #: (builtins, numpy arrays, scikit-learn's public estimators).
@@ -148,6 +154,56 @@ def _training_ranges(cohort: Cohort) -> dict[str, list[float]]:
     return ranges
 
 
+def input_example(columns: list[str]) -> pd.DataFrame:
+    """Return one synthetic patient (never a real one) in the given columns."""
+    from predict.cohort import simulate_cohort
+
+    table = simulate_cohort(10, seed=12345, missing=False).head(1)
+    table = table.assign(patient_id="synthetic-1")
+    keep = [c for c in table.columns if c in columns or c == "patient_id"]
+    table = table[keep].reset_index(drop=True)
+    # numbers as float: a real patient may miss any of them
+    numbers = table.select_dtypes("number").columns
+    return table.astype({c: float for c in numbers})
+
+
+def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> None:
+    """Write ``data`` as an MLflow pyfunc model (loader module, no pickle)."""
+    import mlflow.pyfunc
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import AnyType, ColSpec, DataType, Schema
+
+    from predict import __version__
+
+    metadata = json.loads((data / "metadata.json").read_text())
+    outcomes = {"endpoint_hamd17", "endpoint_madrs", "response", "remission"}
+    inputs = [c for c in metadata["input_columns"] if c not in outcomes]
+    example = input_example(inputs)
+    column = "p_response" if result.task == "binary" else "predicted_pct_change"
+    # Numbers may arrive as int or float (a CSV's whole numbers are int64,
+    # which MLflow will not cast to double): the cohort contract checks them.
+    specs = [ColSpec(DataType.string, "patient_id")]
+    for name in inputs:
+        if name == "patient_id":
+            continue
+        kind = spec_for(name)
+        text = kind is not None and kind.kind in {"text", "category", "path"}
+        specs.append(
+            ColSpec(DataType.string if text else AnyType(), name, required=False)
+        )
+    outputs = Schema(
+        [ColSpec(DataType.string, "patient_id"), ColSpec(DataType.double, column)]
+    )
+    mlflow.pyfunc.save_model(
+        path=str(target),
+        loader_module="predict.scoring._pyfunc",
+        data_path=str(data),
+        signature=ModelSignature(inputs=Schema(specs), outputs=outputs),
+        input_example=example,
+        pip_requirements=[f"rtms-predict=={__version__}"],
+    )
+
+
 def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> Path:
     """Write a trained model and what scoring needs to a bundle folder, atomically.
 
@@ -203,16 +259,21 @@ def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> P
     }
     column = "y_prob" if result.task == "binary" else "y_pred"
     oof = result.predictions[["repeat", "y_true", column]].reset_index(drop=True)
-    with atomic_path(path, directory=True) as tmp:
-        sio.dump(savable, tmp / "model.skops")
+    with (
+        tempfile.TemporaryDirectory() as staging,
+        atomic_path(path, directory=True) as tmp,
+    ):
+        data = Path(staging) / DATA_FOLDER
+        data.mkdir()
+        sio.dump(savable, data / "model.skops")
         for i, booster in enumerate(boosters):
             if hasattr(booster, "_Booster"):
-                booster.save_model(tmp / f"xgboost-{i}.ubj")
-        (tmp / "metadata.json").write_text(
-            json.dumps(metadata, indent=2, default=float)
-        )
-        (tmp / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-        oof.to_csv(tmp / "oof.csv", index=False)
+                booster.save_model(data / f"xgboost-{i}.ubj")
+        text = json.dumps(metadata, indent=2, default=float)
+        (data / "metadata.json").write_text(text)
+        (data / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        oof.to_csv(data / "oof.csv", index=False)
+        _save_mlflow_model(tmp, data, result)
     return path
 
 
@@ -238,6 +299,8 @@ def load_bundle(path: str | Path) -> Bundle:
     import xgboost as xgb
 
     path = Path(path)
+    if (path / "MLmodel").is_file():  # an MLflow model: the files are in data/
+        path = path / "data" / DATA_FOLDER
     model_file = path / "model.skops"
     if not model_file.is_file() or not (path / "metadata.json").is_file():
         raise BundleError(

@@ -52,7 +52,7 @@ def test_train_prints_summary_and_writes_bundle(tmp_path, small_table):
         ],
     )
     assert named.exit_code == 0
-    assert (models / "other" / "model.skops").is_file()
+    assert (models / "other" / "MLmodel").is_file()
 
 
 def test_train_guard_rail_exits_2_without_traceback(tmp_path, small_table):

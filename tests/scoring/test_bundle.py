@@ -45,11 +45,10 @@ def test_round_trip_scores_identically(tmp_path, cohort, model):
     assert bundle.metadata["training_ranges"]["eeg_iaf_hz"][0] >= 5
     assert len(bundle.oof) == len(cohort)
     if model["name"] == "xgboost":
-        assert list(path.glob("xgboost-*.ubj"))
+        assert list(path.glob("data/bundle/xgboost-*.ubj"))
     # no patient id anywhere in the bundle
-    text = "".join(
-        p.read_text(errors="ignore") for p in path.iterdir() if p.suffix != ".ubj"
-    )
+    files = [p for p in path.rglob("*") if p.is_file() and p.suffix != ".ubj"]
+    text = "".join(p.read_text(errors="ignore") for p in files)
     assert not any(pid in text for pid in cohort.patient_ids)
 
 
@@ -58,7 +57,7 @@ def test_malicious_payload_refused_without_running(tmp_path, cohort):
     path = save_bundle(result, cohort, tmp_path / "bundle")
     marker = tmp_path / "pwned"
     # Rewrite the skops schema so that loading would call os.system.
-    model_file = path / "model.skops"
+    model_file = path / "data" / "bundle" / "model.skops"
     with zipfile.ZipFile(model_file) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     schema = json.loads(files["schema.json"])
@@ -89,7 +88,7 @@ def test_pickle_planted_as_model_is_refused(tmp_path, cohort):
 
     result = train(fast_config(tuning={"n_trials": 1}), cohort)
     path = save_bundle(result, cohort, tmp_path / "bundle")
-    (path / "model.skops").write_bytes(pickle.dumps(Payload()))
+    (path / "data" / "bundle" / "model.skops").write_bytes(pickle.dumps(Payload()))
     with pytest.raises(BundleError, match="not a valid skops file"):
         load_bundle(path)
     assert not (tmp_path / "pwned").exists()
