@@ -6,6 +6,12 @@ import pandas as pd
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _tracking_store(tmp_path, monkeypatch):
+    """Keep every test's MLflow runs in its own temporary store."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+
 @pytest.fixture(scope="session")
 def small_table() -> pd.DataFrame:
     """A 60-patient simulated cohort table (with missing modalities)."""

@@ -81,21 +81,40 @@ def train(
     models_dir: Annotated[
         Path, typer.Option(help="Folder the bundle is written to.")
     ] = Path("models"),
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(help="MLflow tracking URI (default: config, env, mlflow.db)."),
+    ] = None,
 ) -> None:
-    """Evaluate a config with nested cross-validation and save the final model."""
+    """Evaluate a config with nested cross-validation and save the final model.
+
+    The run is tracked in MLflow (parent run, one child run per outer fold,
+    plots, out-of-fold predictions with hashed ids) and the bundle is logged
+    and registered as ``rtms-NAME``.
+    """
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.config import load_config
     from predict.evaluation import RichProgress
     from predict.evaluation import train as run_training
     from predict.scoring import save_bundle
+    from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
     experiment = load_config(config)
     if name is not None:
         experiment = experiment.model_copy(update={"name": name})
     cohort = read_cohort_reporting(data, experiment.primary_scale)
-    result = run_training(
-        experiment, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
-    )
-    render_result(result, out_console)
-    bundle = save_bundle(result, cohort, models_dir / str(experiment.name))
+    uri = resolve_tracking_uri(tracking_uri, experiment.tracking.uri)
+    mlflow_experiment = experiment.tracking.experiment or "rtms-predict"
+    with tracking_run(uri, mlflow_experiment, str(experiment.name)) as run:
+        result = run_training(
+            experiment, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
+        )
+        render_result(result, out_console)
+        bundle = save_bundle(result, cohort, models_dir / str(experiment.name))
+        log_training(result, cohort, bundle=bundle)
     out_console.print(f"Model bundle: [bold]{bundle}[/bold]", soft_wrap=True)
+    out_console.print(
+        f"MLflow run {run.info.run_id} in experiment '{mlflow_experiment}' at {uri}; "
+        f"open the UI with: rtms-predict ui --tracking-uri {uri}",
+        soft_wrap=True,
+    )

@@ -17,6 +17,7 @@ __all__ = [
     "InnerCVConfig",
     "ModelConfig",
     "OuterCVConfig",
+    "TrackingConfig",
     "TuningConfig",
 ]
 
@@ -160,6 +161,24 @@ class EvaluationConfig(BaseModel):
         return value
 
 
+class TrackingConfig(BaseModel):
+    """Where runs are tracked.
+
+    Parameters
+    ----------
+    uri : str or None, default=None
+        MLflow tracking URI; ``None`` uses ``MLFLOW_TRACKING_URI`` or the
+        local ``sqlite:///mlflow.db``. ``--tracking-uri`` overrides both.
+    experiment : str or None, default=None
+        MLflow experiment name; ``None`` uses ``rtms-predict``.
+    """
+
+    model_config = _STRICT
+
+    uri: str | None = None
+    experiment: str | None = None
+
+
 class ExperimentConfig(BaseModel):
     """One experiment: data, features, model, cross-validation and tuning.
 
@@ -184,6 +203,8 @@ class ExperimentConfig(BaseModel):
         See :class:`TuningConfig`.
     evaluation : EvaluationConfig
         See :class:`EvaluationConfig`.
+    tracking : TrackingConfig
+        See :class:`TrackingConfig`.
     seed : int, default=0
         Seeds splits, tuning, models and resampling: same seed, same result.
     n_jobs : int, default=1
@@ -207,6 +228,7 @@ class ExperimentConfig(BaseModel):
     cv: CVConfig = Field(default_factory=CVConfig)
     tuning: TuningConfig = Field(default_factory=TuningConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     seed: int = Field(0, ge=0)
     n_jobs: int = Field(1, ge=-1)
 

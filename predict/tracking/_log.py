@@ -1,0 +1,266 @@
+"""Log a training run to MLflow: parent run, one child per outer fold, artifacts.
+
+No patient identifier and no raw row reaches the store: out-of-fold
+predictions carry salted hashes of the ids, with a salt drawn per run and
+never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import yaml
+
+if TYPE_CHECKING:
+    from predict.cohort import Cohort
+    from predict.evaluation import ExperimentResult
+
+__all__ = [
+    "DEFAULT_TRACKING_URI",
+    "flatten_config",
+    "hash_ids",
+    "log_training",
+    "resolve_tracking_uri",
+    "tracking_run",
+]
+
+#: The default store: an SQLite database in the working directory.
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+
+
+def resolve_tracking_uri(cli: str | None = None, config: str | None = None) -> str:
+    """Pick the tracking store: ``--tracking-uri``, the config, the environment.
+
+    Parameters
+    ----------
+    cli : str or None
+        ``--tracking-uri`` from the command line.
+    config : str or None
+        ``tracking.uri`` from the experiment config.
+
+    Returns
+    -------
+    uri : str
+        ``MLFLOW_TRACKING_URI`` when neither is given, else the default SQLite
+        store ``sqlite:///mlflow.db`` (artifacts in ``mlartifacts/`` beside it).
+
+    Examples
+    --------
+    >>> resolve_tracking_uri("http://127.0.0.1:5000", "sqlite:///x.db")
+    'http://127.0.0.1:5000'
+    """
+    return (
+        cli or config or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    )
+
+
+def flatten_config(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Flatten a nested config into MLflow params (``model.name``, ``cv.outer.k``).
+
+    Examples
+    --------
+    >>> flatten_config({"model": {"name": "svm", "params": {}}, "seed": 0})
+    {'model.name': 'svm', 'model.params': '{}', 'seed': '0'}
+    """
+    flat: dict[str, str] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten_config(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def hash_ids(ids: Any, salt: str) -> list[str]:
+    """Return salted SHA-256 digests (16 hex characters) of patient ids."""
+    return [hashlib.sha256(f"{salt}:{pid}".encode()).hexdigest()[:16] for pid in ids]
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _artifact_location(uri: str) -> str | None:
+    """Artifacts of a local SQLite store go in ``mlartifacts/`` beside the file."""
+    if uri.startswith("sqlite:///"):
+        database = Path(uri.removeprefix("sqlite:///")).resolve()
+        return (database.parent / "mlartifacts").as_uri()
+    return None
+
+
+@contextmanager
+def tracking_run(
+    uri: str, experiment: str, run_name: str | None = None
+) -> Iterator[Any]:
+    """Start a parent run; end it FINISHED, FAILED, or KILLED on Ctrl-C.
+
+    Yields
+    ------
+    run : mlflow.ActiveRun
+    """
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    if mlflow.get_experiment_by_name(experiment) is None:
+        mlflow.create_experiment(experiment, artifact_location=_artifact_location(uri))
+    mlflow.set_experiment(experiment)
+    run = mlflow.start_run(run_name=run_name)
+    try:
+        yield run
+    except KeyboardInterrupt:
+        mlflow.end_run(status="KILLED")
+        raise
+    except BaseException:
+        mlflow.end_run(status="FAILED")
+        raise
+    else:
+        mlflow.end_run(status="FINISHED")
+
+
+def _metrics(table: pd.DataFrame) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, row in table.iterrows():
+        for column, suffix in (
+            ("value", ""),
+            ("ci_low", "_ci_low"),
+            ("ci_high", "_ci_high"),
+        ):
+            value = row[column]
+            if pd.notna(value):
+                out[f"{name}{suffix}"] = float(value)
+    return out
+
+
+def log_training(
+    result: ExperimentResult,
+    cohort: Cohort,
+    *,
+    bundle: Path | None = None,
+    register: bool = True,
+) -> str:
+    """Log a finished training to the active MLflow run.
+
+    Parameters
+    ----------
+    result : ExperimentResult
+        From :func:`predict.train`.
+    cohort : Cohort
+        The training cohort (only its fingerprint and counts are logged).
+    bundle : pathlib.Path or None, default=None
+        The saved bundle (an MLflow model) to log and register.
+    register : bool, default=True
+        Register the model as ``rtms-NAME`` when the store has a registry.
+
+    Returns
+    -------
+    run_id : str
+    """
+    import mlflow
+
+    from predict import __version__
+    from predict.tracking._plots import save_figures
+
+    config = result.config
+    run = mlflow.active_run()
+    assert run is not None, "log_training needs an active run (tracking_run)"
+    tags = {
+        "rtms.config": str(config.name),
+        "rtms.data_fingerprint": result.fingerprint,
+        "rtms.package_version": __version__,
+        "rtms.target": config.target,
+        "rtms.model": config.model.name,
+    }
+    commit = _git_commit()
+    if commit:
+        tags["rtms.git_commit"] = commit
+    mlflow.set_tags(tags)
+    mlflow.log_params(flatten_config(config.model_dump(mode="json", exclude={"name"})))
+    metrics = _metrics(result.metrics)
+    if result.permutation_p is not None:
+        metrics["permutation_p"] = result.permutation_p
+    metrics["n_patients"] = float(len(cohort) - result.n_excluded)
+    mlflow.log_metrics(metrics)
+    salt = secrets.token_hex(16)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        save_figures(result, folder / "plots")
+        predictions = result.predictions.copy()
+        predictions.index = pd.Index(
+            hash_ids(predictions.index, salt), name="patient_hash"
+        )
+        predictions.to_csv(folder / "oof_predictions.csv")
+        (folder / "config.yaml").write_text(
+            yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+        )
+        if result.decision_curve is not None:
+            result.decision_curve.to_csv(folder / "decision_curve.csv", index=False)
+        result.fold_metrics.to_csv(folder / "fold_metrics.csv", index=False)
+        mlflow.log_artifacts(str(folder))
+    _log_folds(result)
+    if bundle is not None:
+        _log_bundle(bundle, str(config.name), register)
+    return str(run.info.run_id)
+
+
+def _log_folds(result: ExperimentResult) -> None:
+    import mlflow
+
+    for (_, fold), params in zip(
+        result.fold_metrics.iterrows(), result.best_params, strict=True
+    ):
+        name = f"outer fold {int(fold['fold']) + 1}" + (
+            f" (repeat {int(fold['repeat']) + 1})" if fold["repeat"] else ""
+        )
+        with mlflow.start_run(run_name=f"{name}: {fold['label']}", nested=True):
+            mlflow.log_params({k: str(v) for k, v in params.items()})
+            mlflow.log_params({"label": fold["label"], "threshold": fold["threshold"]})
+            values = {
+                k: float(v)
+                for k, v in fold.items()
+                if k not in {"repeat", "fold", "label", "threshold"} and pd.notna(v)
+            }
+            mlflow.log_metrics(values)
+            trials = result.trials
+            mine = trials[
+                (trials["fold"] == fold["fold"]) & (trials["repeat"] == fold["repeat"])
+            ]
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "optuna_trials.csv"
+                mine.to_csv(path, index=False)
+                mlflow.log_artifact(str(path))
+
+
+def _log_bundle(bundle: Path, name: str, register: bool) -> None:
+    import mlflow
+
+    run = mlflow.active_run()
+    assert run is not None
+    mlflow.log_artifacts(str(bundle), artifact_path="model")
+    if not register:
+        return
+    try:
+        mlflow.register_model(f"runs:/{run.info.run_id}/model", f"rtms-{name}")
+    except mlflow.exceptions.MlflowException as exc:  # a store without a registry
+        mlflow.set_tag("rtms.registry", f"not registered: {exc}")
