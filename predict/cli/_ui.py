@@ -49,7 +49,8 @@ def ui(
     if artifacts:
         command += ["--default-artifact-root", artifacts]
     out_console.print(
-        f"MLflow UI for {uri} at [bold]http://127.0.0.1:{port}[/bold] (Ctrl-C stops it)",
+        f"MLflow UI for {uri} at [bold]http://127.0.0.1:{port}[/bold] "
+        "(Ctrl-C stops it)",
         soft_wrap=True,
     )
     try:

@@ -8,6 +8,7 @@ as the truth in :mod:`predict.cohort._simulate_truth`.
 from __future__ import annotations
 
 from numbers import Integral
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -155,6 +156,28 @@ def _drop_values(
         table.loc[gone, columns] = np.nan
     for column in CLINICAL_MAY_MISS:
         table.loc[rng.random(n) < CLINICAL_MISSING_RATE, column] = np.nan
+
+
+@overload
+def simulate_cohort(
+    n: int = ...,
+    *,
+    seed: int | None = ...,
+    n_sites: int = ...,
+    missing: bool = ...,
+    return_truth: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def simulate_cohort(
+    n: int = ...,
+    *,
+    seed: int | None = ...,
+    n_sites: int = ...,
+    missing: bool = ...,
+    return_truth: Literal[True],
+) -> tuple[pd.DataFrame, pd.Series]: ...
 
 
 def simulate_cohort(

@@ -182,7 +182,7 @@ def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> No
     column = "p_response" if result.task == "binary" else "predicted_pct_change"
     # Numbers may arrive as int or float (a CSV's whole numbers are int64,
     # which MLflow will not cast to double): the cohort contract checks them.
-    specs = [ColSpec(DataType.string, "patient_id")]
+    specs: list[Any] = [ColSpec(DataType.string, "patient_id")]
     for name in inputs:
         if name == "patient_id":
             continue
