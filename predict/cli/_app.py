@@ -108,13 +108,14 @@ def _root(
 
 
 def _register() -> None:
-    from predict.cli import _features, _simulate, _train, _ui, _validate
+    from predict.cli import _experiment, _features, _simulate, _train, _ui, _validate
 
     app.command("validate")(friendly_errors(_validate.validate))
     app.command("simulate")(friendly_errors(_simulate.simulate))
     app.command("features")(friendly_errors(_features.features))
     app.command("train")(friendly_errors(_train.train))
     app.command("ui")(friendly_errors(_ui.ui))
+    app.command("experiment")(friendly_errors(_experiment.experiment))
 
 
 _register()

@@ -2,5 +2,12 @@
 
 from predict.config._load import load_config, parse_config
 from predict.config._schema import ExperimentConfig
+from predict.config._study import StudyConfig, load_study
 
-__all__ = ["ExperimentConfig", "load_config", "parse_config"]
+__all__ = [
+    "ExperimentConfig",
+    "StudyConfig",
+    "load_config",
+    "load_study",
+    "parse_config",
+]

@@ -1,5 +1,6 @@
 """Nested cross-validation, metrics, calibration and decision curves."""
 
+from predict.evaluation._compare import compare_results, paired_difference
 from predict.evaluation._metrics import (
     binary_metrics,
     bootstrap_ci,
@@ -19,7 +20,9 @@ __all__ = [
     "binary_metrics",
     "bootstrap_ci",
     "calibration_intercept_slope",
+    "compare_results",
     "decision_curve",
+    "paired_difference",
     "regression_metrics",
     "train",
     "youden_threshold",
