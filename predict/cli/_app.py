@@ -60,7 +60,7 @@ def friendly_errors(command: F) -> F:
             )
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
-            err_console.print("[yellow]Interrupted: nothing was written.[/yellow]")
+            err_console.print("[yellow]Interrupted: no bundle or file was written.[/yellow]")
             raise typer.Exit(code=130) from None
 
     return wrapper  # type: ignore[return-value]

@@ -202,7 +202,8 @@ def validate_table(raw: pd.DataFrame) -> ValidationResult:
         The parsed table indexed by ``patient_id``, the problems and the
         ignored columns. Outcomes are not derived here.
     """
-    raw = _rename_bids(raw.reset_index(drop=True))
+    ids_in_index = raw.index.name in {"patient_id", "participant_id"}
+    raw = _rename_bids(raw.reset_index(drop=not ids_in_index))
     problems: list[str] = []
     _check_names(raw, problems)
     if raw.shape[1] == 0 or len(raw) == 0:

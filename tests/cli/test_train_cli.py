@@ -81,5 +81,12 @@ def test_ctrl_c_stops_cleanly(tmp_path, small_table, monkeypatch):
         app, ["train", "-c", str(config), "-d", str(data), "--models-dir", str(models)]
     )
     assert result.exit_code == 130
-    assert "Interrupted: nothing was written." in result.output
+    assert "Interrupted: no bundle or file was written." in result.output
     assert not models.exists()
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient()  # the test's own store (MLFLOW_TRACKING_URI)
+    runs = client.search_runs(
+        [client.get_experiment_by_name("rtms-predict").experiment_id]
+    )
+    assert [r.info.status for r in runs] == ["KILLED"]

@@ -74,3 +74,11 @@ def test_unreadable_files(tmp_path, name, content, message):
 def test_missing_file(tmp_path):
     with pytest.raises(CohortError, match="does not exist"):
         read_cohort(tmp_path / "nope.csv")
+
+
+def test_ids_in_the_index_are_accepted(small_table):
+    cohort = read_cohort(small_table)
+    again = read_cohort(
+        cohort.data.drop(columns=["response", "remission", "pct_change"])
+    )
+    pd.testing.assert_frame_equal(again.data, cohort.data)
