@@ -21,14 +21,17 @@ if TYPE_CHECKING:
     from predict.config import ExperimentConfig, load_config
     from predict.evaluation import ExperimentResult, train
     from predict.features import build_features
+    from predict.scoring import ResponsePredictor, load_model
 
 __all__ = [
     "Cohort",
     "ExperimentConfig",
     "ExperimentResult",
+    "ResponsePredictor",
     "__version__",
     "build_features",
     "load_config",
+    "load_model",
     "read_cohort",
     "simulate_cohort",
     "train",
@@ -40,6 +43,8 @@ _LAZY: dict[str, str] = {
     "ExperimentResult": "predict.evaluation",
     "build_features": "predict.features",
     "load_config": "predict.config",
+    "load_model": "predict.scoring",
+    "ResponsePredictor": "predict.scoring",
     "read_cohort": "predict.cohort",
     "simulate_cohort": "predict.cohort",
     "train": "predict.evaluation",

@@ -60,7 +60,9 @@ def friendly_errors(command: F) -> F:
             )
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
-            err_console.print("[yellow]Interrupted: no bundle or file was written.[/yellow]")
+            err_console.print(
+                "[yellow]Interrupted: no bundle or file was written.[/yellow]"
+            )
             raise typer.Exit(code=130) from None
 
     return wrapper  # type: ignore[return-value]
@@ -108,7 +110,15 @@ def _root(
 
 
 def _register() -> None:
-    from predict.cli import _experiment, _features, _simulate, _train, _ui, _validate
+    from predict.cli import (
+        _experiment,
+        _features,
+        _score,
+        _simulate,
+        _train,
+        _ui,
+        _validate,
+    )
 
     app.command("validate")(friendly_errors(_validate.validate))
     app.command("simulate")(friendly_errors(_simulate.simulate))
@@ -116,6 +126,7 @@ def _register() -> None:
     app.command("train")(friendly_errors(_train.train))
     app.command("ui")(friendly_errors(_ui.ui))
     app.command("experiment")(friendly_errors(_experiment.experiment))
+    app.command("score")(friendly_errors(_score.score))
 
 
 _register()

@@ -8,12 +8,15 @@ from predict.scoring._bundle import (
     load_bundle,
     save_bundle,
 )
+from predict.scoring._predictor import ResponsePredictor, load_model
 
 __all__ = [
     "Bundle",
     "BundleError",
+    "ResponsePredictor",
     "TRUSTED_TYPES",
     "XGBoostRef",
     "load_bundle",
+    "load_model",
     "save_bundle",
 ]

@@ -1,0 +1,46 @@
+"""``rtms-predict score``: score new patients with a trained model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+__all__ = ["score"]
+
+
+def score(
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Bundle folder or MLflow URI.")
+    ],
+    data: Annotated[
+        Path, typer.Option("--data", "-d", help="New patients (cohort table).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Scores to write.")],
+    output_format: Annotated[
+        Literal["csv", "json"], typer.Option("--format", help="csv or json.")
+    ] = "csv",
+    coverage: Annotated[
+        float,
+        typer.Option(help="Coverage of the conformal statement.", min=0.5, max=0.99),
+    ] = 0.9,
+) -> None:
+    """Score new patients: probability, uncertainty, class, reasons, warnings."""
+    from predict._atomic import atomic_path
+    from predict.cli._app import out_console
+    from predict.scoring import load_model
+
+    predictor = load_model(model, coverage=coverage)
+    scores = predictor.predict(data)
+    with atomic_path(out) as tmp:
+        if output_format == "json":
+            scores.reset_index().to_json(tmp, orient="records", indent=2)
+        else:
+            scores.to_csv(tmp)
+    flagged = int((scores["warnings"] != "").sum())
+    out_console.print(
+        f"Scored {len(scores)} patients with {predictor.metadata.get('name')}: "
+        f"[bold]{out}[/bold] ({flagged} with warnings)",
+        soft_wrap=True,
+    )

@@ -1,0 +1,291 @@
+"""``ResponsePredictor``: score new patients with a trained bundle."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from predict.cohort._contract import MODALITY_PREFIXES, PATH_COLUMNS
+from predict.exceptions import UsageError
+from predict.scoring._bundle import Bundle, load_bundle
+from predict.scoring._explain import contributions
+
+__all__ = ["ResponsePredictor", "load_model"]
+
+#: Outcome columns ignored when scoring.
+_OUTCOMES = ("endpoint_hamd17", "endpoint_madrs", "response", "remission", "pct_change")
+_MODALITY_LABELS = {
+    "tms_eeg": "TMS-EEG",
+    "tms_emg": "TMS-EMG",
+    "rest_eeg": "resting EEG",
+    "connectivity": "connectivity",
+    "bdnf": "BDNF",
+}
+
+
+def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredictor:
+    """Load a trained model for scoring.
+
+    Parameters
+    ----------
+    source : str or path-like
+        A bundle folder (``models/default``), or an MLflow URI
+        (``models:/rtms-default/1``, ``runs:/<run id>/model``) resolved with the
+        current tracking URI.
+    coverage : float, default=0.9
+        Coverage of the conformal uncertainty statement.
+
+    Returns
+    -------
+    model : ResponsePredictor
+    """
+    text = str(source)
+    if text.startswith(("models:/", "runs:/")):
+        import mlflow.artifacts
+
+        source = mlflow.artifacts.download_artifacts(artifact_uri=text)
+    return ResponsePredictor(load_bundle(source), coverage=coverage)
+
+
+class ResponsePredictor:
+    """Scores new patients: calibrated probability, uncertainty, reasons, warnings.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        From :func:`predict.scoring.load_bundle`.
+    coverage : float, default=0.9
+        Coverage of the split-conformal statement, computed from the training
+        run's out-of-fold predictions (each patient once, first repeat).
+
+    Attributes
+    ----------
+    metadata : dict
+        The bundle's metadata (metrics, threshold, training ranges, config).
+    threshold : float or None
+        Decision threshold of the predicted class.
+    conformal_quantile_ : float
+        Non-conformity quantile at ``coverage`` (1 - p of the true class for
+        binary targets, the absolute residual for percent change).
+    """
+
+    def __init__(self, bundle: Bundle, *, coverage: float = 0.9) -> None:
+        if not 0 < coverage < 1:
+            raise UsageError(f"coverage must be in (0, 1), got {coverage}.")
+        self.bundle = bundle
+        self.coverage = coverage
+        self.metadata = bundle.metadata
+        self.task = str(bundle.metadata["task"])
+        self.threshold = bundle.metadata.get("threshold")
+        self.conformal_quantile_ = self._conformal_quantile()
+
+    def __repr__(self) -> str:
+        return (
+            f"ResponsePredictor(name={self.metadata.get('name')!r}, "
+            f"target={self.metadata.get('target')!r}, coverage={self.coverage})"
+        )
+
+    # -- conformal uncertainty ---------------------------------------------
+    def _conformal_quantile(self) -> float:
+        oof = self.bundle.oof
+        if oof.empty:
+            return float("nan")
+        oof = oof[oof["repeat"] == oof["repeat"].min()]
+        y = oof["y_true"].to_numpy(dtype=float)
+        if self.task == "binary":
+            p = oof["y_prob"].to_numpy(dtype=float)
+            scores = np.where(y == 1, 1 - p, p)
+        else:
+            scores = np.abs(y - oof["y_pred"].to_numpy(dtype=float))
+        n = len(scores)
+        level = min(1.0, math.ceil((n + 1) * self.coverage) / n)
+        return float(np.quantile(scores, level, method="higher"))
+
+    def _uncertainty(self, values: np.ndarray) -> pd.DataFrame:
+        q = self.conformal_quantile_
+        if self.task == "binary":
+            yes = (1 - values) <= q
+            no = values <= q
+            labels = np.select(
+                [yes & no, yes, no], ["either", "responder", "non-responder"], "neither"
+            )
+            return pd.DataFrame({"conformal_set": labels})
+        return pd.DataFrame({"interval_low": values - q, "interval_high": values + q})
+
+    # -- input ---------------------------------------------------------------
+    def _cohort_data(self, data: Any) -> pd.DataFrame:
+        from predict.cohort import read_cohort
+        from predict.cohort._read import read_table
+
+        table = read_table(data) if isinstance(data, str | Path) else pd.DataFrame(data)
+        table = table.drop(columns=[c for c in _OUTCOMES if c in table.columns])
+        return read_cohort(table).data
+
+    def _warnings(self, data: pd.DataFrame) -> list[str]:
+        meta = self.metadata
+        per_patient: list[list[str]] = [[] for _ in range(len(data))]
+        for modality in meta.get("modalities", []):
+            if modality not in MODALITY_PREFIXES:
+                continue
+            columns = [
+                c for c in data.columns if c.startswith(MODALITY_PREFIXES[modality])
+            ]
+            columns += [
+                c for c, m in PATH_COLUMNS.items() if m == modality and c in data
+            ]
+            present = (
+                data[columns].notna().any(axis=1).to_numpy()
+                if columns
+                else np.zeros(len(data), dtype=bool)
+            )
+            for i in np.flatnonzero(~present):
+                per_patient[i].append(
+                    f"no {_MODALITY_LABELS[modality]} markers (scored as missing)"
+                )
+        for column, (low, high) in meta.get("training_ranges", {}).items():
+            if column not in data:
+                continue
+            values = pd.to_numeric(data[column], errors="coerce").to_numpy()
+            for i in np.flatnonzero((values < low) | (values > high)):
+                per_patient[i].append(
+                    f"{column} = {values[i]:g} outside the training range "
+                    f"{low:g} to {high:g}"
+                )
+        sites = set(meta.get("sites", []))
+        if sites and "site" in data:
+            for i, site in enumerate(data["site"].to_numpy()):
+                if isinstance(site, str) and site not in sites:
+                    per_patient[i].append(f"site '{site}' not seen in training")
+        return ["; ".join(w) for w in per_patient]
+
+    # -- public API ----------------------------------------------------------
+    def predict(self, data: Any, *, top: int = 3) -> pd.DataFrame:
+        """Score patients.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or path
+            Patients in the cohort contract's columns; outcome columns are
+            ignored and bad input raises the contract's ``CohortError``.
+        top : int, default=3
+            Number of contributing features listed per patient.
+
+        Returns
+        -------
+        scores : pandas.DataFrame
+            Indexed by ``patient_id``: ``p_response`` (calibrated probability;
+            ``predicted_pct_change`` for a % change model), the conformal
+            statement at :attr:`coverage` (``conformal_set``: responder,
+            non-responder or either; ``interval_low``/``interval_high`` for %
+            change), ``predicted_response`` at the bundle's threshold,
+            ``top_features`` (signed contributions) and ``warnings``.
+        """
+        frame = self._cohort_data(data)
+        model = self.bundle.model
+        if self.task == "binary":
+            values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
+            out = pd.DataFrame({"p_response": values}, index=frame.index)
+        else:
+            values = np.asarray(model.predict(frame), dtype=float)
+            out = pd.DataFrame({"predicted_pct_change": values}, index=frame.index)
+        uncertainty = self._uncertainty(values)
+        uncertainty.index = frame.index
+        out = out.join(uncertainty)
+        if self.task == "binary" and self.threshold is not None:
+            out["predicted_response"] = (values >= self.threshold).astype(int)
+        table, unit = contributions(model, frame, self.task)
+        out["top_features"] = [
+            "; ".join(
+                f"{name} {value:+.3f}"
+                for name, value in row.reindex(
+                    row.abs().sort_values(ascending=False).index
+                )
+                .head(top)
+                .items()
+            )
+            for _, row in table.iterrows()
+        ]
+        out["contribution_unit"] = unit
+        out["warnings"] = self._warnings(frame)
+        return out
+
+    def explain(self, data: Any) -> pd.DataFrame:
+        """Return every patient's full contribution breakdown.
+
+        Returns
+        -------
+        explanation : pandas.DataFrame
+            Long format: ``patient_id``, ``feature``, ``value`` (the feature
+            as built), ``contribution`` and ``unit``, largest first per patient.
+        """
+        frame = self._cohort_data(data)
+        table, unit = contributions(self.bundle.model, frame, self.task)
+        from predict.scoring._explain import unwrap
+
+        built = unwrap(self.bundle.model).steps[0][1].transform(frame)
+        long = table.stack().rename("contribution").to_frame()
+        long["value"] = built.stack(future_stack=True).reindex(long.index)
+        long["unit"] = unit
+        long.index.names = ["patient_id", "feature"]
+        long = long.reset_index()
+        long["order"] = -long["contribution"].abs()
+        long = long.sort_values(["patient_id", "order"], kind="stable")
+        return long.drop(columns="order").reset_index(drop=True)
+
+    def card(self) -> dict[str, Any]:
+        """Return the model card: data, performance, calibration, use, limits."""
+        meta = self.metadata
+        oof = self.bundle.oof
+        metrics = meta.get("metrics", {})
+        card: dict[str, Any] = {
+            "name": meta.get("name"),
+            "target": meta.get("target"),
+            "model": meta.get("config", {}).get("model", {}).get("name"),
+            "package_version": meta.get("package_version"),
+            "training_data": {
+                "n_patients": meta.get("n_patients"),
+                "n_excluded": meta.get("n_excluded"),
+                "sites": meta.get("sites"),
+                "modalities": meta.get("modalities"),
+                "primary_scale": meta.get("primary_scale"),
+                "outcome_rate": float(oof["y_true"].mean()) if len(oof) else None,
+                "fingerprint": meta.get("fingerprint"),
+            },
+            "cross_validated_metrics": metrics,
+            "permutation_p": meta.get("permutation_p"),
+            "threshold": meta.get("threshold"),
+            "calibration": {
+                k: metrics.get(k)
+                for k in ("calibration_intercept", "calibration_slope")
+            },
+            "conformal": {
+                "coverage": self.coverage,
+                "quantile": self.conformal_quantile_,
+            },
+            "intended_use": (
+                "Research use: to estimate, before a course of rTMS, a patient's "
+                "probability of response from baseline markers, in cohorts like the "
+                "training cohort. Not a medical device; not for treatment decisions "
+                "on its own."
+            ),
+            "limitations": [
+                "Performance is estimated by nested cross-validation on the training "
+                "cohort; it is not an external validation.",
+                "Patients from sites, protocols or marker ranges not seen in training "
+                "are flagged; their scores are extrapolations.",
+                "Missing modalities are scored as missing, which lowers the "
+                "information the score is based on.",
+            ],
+        }
+        if self.task == "binary" and len(oof):
+            from predict.evaluation import decision_curve
+
+            first = oof[oof["repeat"] == oof["repeat"].min()]
+            card["decision_curve"] = decision_curve(
+                first["y_true"].to_numpy(), first["y_prob"].to_numpy()
+            ).to_dict(orient="list")
+        return card
