@@ -157,9 +157,9 @@ class ResponsePredictor:
                 )
         sites = set(meta.get("sites", []))
         if sites and "site" in data:
-            for i, site in enumerate(data["site"].to_numpy()):
+            for row, site in enumerate(data["site"].to_numpy()):
                 if isinstance(site, str) and site not in sites:
-                    per_patient[i].append(f"site '{site}' not seen in training")
+                    per_patient[row].append(f"site '{site}' not seen in training")
         return ["; ".join(w) for w in per_patient]
 
     # -- public API ----------------------------------------------------------
