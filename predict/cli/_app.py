@@ -113,6 +113,7 @@ def _register() -> None:
     from predict.cli import (
         _experiment,
         _features,
+        _report,
         _score,
         _simulate,
         _train,
@@ -127,6 +128,7 @@ def _register() -> None:
     app.command("ui")(friendly_errors(_ui.ui))
     app.command("experiment")(friendly_errors(_experiment.experiment))
     app.command("score")(friendly_errors(_score.score))
+    app.command("report")(friendly_errors(_report.report))
 
 
 _register()

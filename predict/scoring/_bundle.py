@@ -258,7 +258,8 @@ def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> P
         "config": config,
     }
     column = "y_prob" if result.task == "binary" else "y_pred"
-    oof = result.predictions[["repeat", "y_true", column]].reset_index(drop=True)
+    oof = result.predictions[["repeat", "fold", "y_true", column]]
+    oof = oof.reset_index(drop=True)
     with (
         tempfile.TemporaryDirectory() as staging,
         atomic_path(path, directory=True) as tmp,

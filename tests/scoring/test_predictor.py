@@ -177,3 +177,17 @@ def test_score_command(tmp_path, trained, fmt):
         assert records[0]["patient_id"] == held_out["patient_id"].iloc[0]
     else:
         assert len(pd.read_csv(out)) == len(held_out)
+
+
+def test_report_command_writes_a_self_contained_model_card(tmp_path, trained):
+    path, result, _ = trained
+    out = tmp_path / "report.html"
+    outcome = CliRunner().invoke(
+        app, ["report", "--model", str(path), "--out", str(out)]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    page = out.read_text()
+    assert page.count("data:image/png;base64,") == 3  # ROC, calibration, decision curve
+    assert "TRIPOD+AI" in page and "Limitations" in page
+    assert f"{result.metrics.loc['auc', 'value']:.3f}" in page
+    assert "http" not in page.replace("http-equiv", "")  # no external resource
