@@ -49,7 +49,12 @@ def atomic_path(destination: str | Path, *, directory: bool = False) -> Iterator
     'done'
     """
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.is_dir() and not directory:
+        raise UsageError(f"Cannot write '{destination}': it is a folder.")
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"Cannot write '{destination}': {exc}") from None
     prefix = f".{destination.name}."
     if directory:
         tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=destination.parent))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
@@ -56,7 +57,9 @@ def friendly_errors(command: F) -> F:
             return command(*args, **kwargs)
         except PredictError as exc:
             err_console.print(
-                f"[bold red]Error:[/bold red] {exc}", highlight=False, soft_wrap=True
+                f"[bold red]Error:[/bold red] {escape(str(exc))}",
+                highlight=False,
+                soft_wrap=True,
             )
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
@@ -79,7 +82,7 @@ def read_cohort_reporting(path: Path, primary_scale: str | None = None) -> Cohor
         cohort = read_cohort(path, primary_scale=primary_scale)
     for warning in caught:
         err_console.print(
-            f"[yellow]Warning:[/yellow] {warning.message}",
+            f"[yellow]Warning:[/yellow] {escape(str(warning.message))}",
             highlight=False,
             soft_wrap=True,
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +33,7 @@ def render_comparison(table: pd.DataFrame, baseline: str, console: Console) -> N
     for name, row in table.iterrows():
         same = name == baseline
         out.add_row(
-            str(name),
+            escape(str(name)),
             f"{row['value']:.3f}",
             f"{row['ci_low']:.3f} to {row['ci_high']:.3f}",
             "—" if same else f"{row['diff']:+.3f}",
@@ -95,6 +96,6 @@ def experiment(
             table.to_csv(path)
             mlflow.log_artifact(str(path))
     out_console.print(
-        f"Open the comparison with: rtms-predict ui --tracking-uri {uri}",
+        f"Open the comparison with: rtms-predict ui --tracking-uri {escape(str(uri))}",
         soft_wrap=True,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 __all__ = ["features"]
 
@@ -30,14 +31,17 @@ def features(
     from predict._atomic import write_table
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.config import load_config
+    from predict.exceptions import UsageError
     from predict.features import build_features
 
+    if out.resolve() == data.resolve():
+        raise UsageError(f"--out '{out}' is the input table: choose another file.")
     experiment = load_config(config)
     cohort = read_cohort_reporting(data, experiment.primary_scale)
     matrix = build_features(experiment, cohort)
     write_table(matrix, out, index=True)
     out_console.print(
         f"Wrote {matrix.shape[1]} features for {matrix.shape[0]} patients to "
-        f"[bold]{out}[/bold]",
+        f"[bold]{escape(str(out))}[/bold]",
         soft_wrap=True,
     )

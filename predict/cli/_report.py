@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 __all__ = ["report"]
 
@@ -25,4 +26,4 @@ def report(
     page = render_report(load_model(model))
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
-    out_console.print(f"Model card: [bold]{out}[/bold]", soft_wrap=True)
+    out_console.print(f"Model card: [bold]{escape(str(out))}[/bold]", soft_wrap=True)

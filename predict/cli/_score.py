@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.markup import escape
 
 __all__ = ["score"]
 
@@ -41,6 +42,6 @@ def score(
     flagged = int((scores["warnings"] != "").sum())
     out_console.print(
         f"Scored {len(scores)} patients with {predictor.metadata.get('name')}: "
-        f"[bold]{out}[/bold] ({flagged} with warnings)",
+        f"[bold]{escape(str(out))}[/bold] ({flagged} with warnings)",
         soft_wrap=True,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 __all__ = ["simulate"]
 
@@ -42,11 +43,12 @@ def simulate(
     )
     write_table(table, out)
     out_console.print(
-        f"Wrote {len(table)} patients to [bold]{out}[/bold]", soft_wrap=True
+        f"Wrote {len(table)} patients to [bold]{escape(str(out))}[/bold]",
+        soft_wrap=True,
     )
     if truth is not None:
         write_table(p_true.to_frame(), truth, index=True)
         out_console.print(
-            f"Wrote true response probabilities to [bold]{truth}[/bold]",
+            f"Wrote true response probabilities to [bold]{escape(str(truth))}[/bold]",
             soft_wrap=True,
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -39,7 +40,7 @@ def render_result(result: ExperimentResult, console: Console) -> None:
     config = result.config
     level = int(round(100 * config.evaluation.ci))
     table = Table(
-        title=f"{config.name}: {config.target} with {config.model.name}, "
+        title=f"{config.name}: {escape(str(config.target))} with {config.model.name}, "
         f"out-of-fold over {len(result.fold_metrics)} outer folds"
     )
     for header in ("metric", "value", f"{level} % CI", "folds mean ± SD"):
@@ -112,9 +113,10 @@ def train(
         render_result(result, out_console)
         bundle = save_bundle(result, cohort, models_dir / str(experiment.name))
         log_training(result, cohort, bundle=bundle)
-    out_console.print(f"Model bundle: [bold]{bundle}[/bold]", soft_wrap=True)
+    where, store = escape(str(bundle)), escape(uri)
+    out_console.print(f"Model bundle: [bold]{where}[/bold]", soft_wrap=True)
     out_console.print(
-        f"MLflow run {run.info.run_id} in experiment '{mlflow_experiment}' at {uri}; "
-        f"open the UI with: rtms-predict ui --tracking-uri {uri}",
+        f"MLflow run {run.info.run_id} in experiment '{escape(mlflow_experiment)}' at "
+        f"{store}; open the UI with: rtms-predict ui --tracking-uri {store}",
         soft_wrap=True,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 __all__ = ["ui"]
 
@@ -33,7 +34,9 @@ def ui(
 
     uri = resolve_tracking_uri(tracking_uri)
     if uri.startswith("http://") or uri.startswith("https://"):
-        out_console.print(f"The tracking server already serves its UI: {uri}")
+        out_console.print(
+            f"The tracking server already serves its UI: {escape(str(uri))}"
+        )
         return
     command = [
         shutil.which("mlflow") or str(Path(sys.executable).with_name("mlflow")),
@@ -49,14 +52,14 @@ def ui(
     if artifacts:
         command += ["--default-artifact-root", artifacts]
     out_console.print(
-        f"MLflow UI for {uri} at [bold]http://127.0.0.1:{port}[/bold] "
+        f"MLflow UI for {escape(str(uri))} at [bold]http://127.0.0.1:{port}[/bold] "
         "(Ctrl-C stops it)",
         soft_wrap=True,
     )
     try:
         subprocess.run(command, check=True)
     except FileNotFoundError as exc:
-        raise UsageError(f"Cannot start the MLflow UI: {exc}") from None
+        raise UsageError(f"Cannot start the MLflow UI: {escape(str(exc))}") from None
     except subprocess.CalledProcessError as exc:
         raise UsageError(
             f"The MLflow UI stopped with exit code {exc.returncode}."

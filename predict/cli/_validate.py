@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,7 +26,7 @@ def render_summary(summary: CohortSummary, console: Console) -> None:
 
     overview = Table(title="Cohort", show_header=False)
     overview.add_row("patients", str(summary.n_patients))
-    sites = ", ".join(f"{k} ({v})" for k, v in summary.site_counts.items())
+    sites = escape(", ".join(f"{k} ({v})" for k, v in summary.site_counts.items()))
     overview.add_row(
         "sites", f"{len(summary.site_counts)}: {sites}" if sites else "none"
     )
@@ -49,9 +50,9 @@ def render_summary(summary: CohortSummary, console: Console) -> None:
         if row["min"] is not None and row["min"] == row["min"]:
             spread = f"{row['min']:.4g} to {row['max']:.4g}"
         else:
-            spread = str(row["levels"])
+            spread = escape(str(row["levels"]))
         columns.add_row(
-            str(name), str(row["modality"]), f"{row['pct_missing']:.1f}", spread
+            escape(str(name)), str(row["modality"]), f"{row['pct_missing']:.1f}", spread
         )
     console.print(columns)
 
@@ -72,5 +73,6 @@ def validate(
     cohort = read_cohort_reporting(data, primary_scale)
     render_summary(summarize_cohort(cohort), out_console)
     out_console.print(
-        f"[green]{data} follows the cohort contract.[/green]", soft_wrap=True
+        f"[green]{escape(str(data))} follows the cohort contract.[/green]",
+        soft_wrap=True,
     )

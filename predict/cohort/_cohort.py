@@ -123,9 +123,7 @@ class Cohort:
         -------
         present : pandas.Series of bool, indexed by patient_id
         """
-        columns = list(self.marker_columns.get(modality, ()))
-        columns += [c for c, m in PATH_COLUMNS.items() if m == modality]
-        columns = [c for c in columns if c in self.data.columns]
+        columns = [c for c in self.marker_columns.get(modality, ()) if c in self.data]
         if not columns:
             return pd.Series(False, index=self.data.index)
         return self.data[columns].notna().any(axis=1)
@@ -218,14 +216,17 @@ def read_cohort(
     present = tuple(
         m for m, cols in markers.items() if table[list(cols)].notna().any().any()
     )
-    path_modalities = {
-        PATH_COLUMNS[c] for c in PATH_COLUMNS if c in table and table[c].notna().any()
-    }
-    modalities = tuple(
-        m
-        for m in ("clinical", *MODALITY_PREFIXES)
-        if m in present or m in path_modalities
-    )
+    paths = [c for c in PATH_COLUMNS if c in table and table[c].notna().any()]
+    if paths:
+        warnings.warn(
+            f"Raw-recording path columns ({', '.join(repr(c) for c in paths)}) are "
+            "recognised but their files are not read by this version: a patient "
+            "counts as having a modality only through its precomputed marker "
+            "columns (tep_, emg_, eeg_, fc_).",
+            CohortWarning,
+            stacklevel=2,
+        )
+    modalities = tuple(m for m in ("clinical", *MODALITY_PREFIXES) if m in present)
     return Cohort(
         data=table,
         modalities=modalities,

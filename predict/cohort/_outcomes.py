@@ -56,10 +56,12 @@ def find_primary_scale(
             )
             return None
         return requested
-    for scale, (baseline, _) in SCALES.items():
-        if _has_values(table, baseline):
-            return scale
-    return None
+    with_baseline = [s for s, (base, _) in SCALES.items() if _has_values(table, base)]
+    # HAMD-17 first, unless only the other scale has endpoints to derive from
+    with_endpoint = [s for s in with_baseline if _has_values(table, SCALES[s][1])]
+    if with_endpoint:
+        return with_endpoint[0]
+    return with_baseline[0] if with_baseline else None
 
 
 def check_endpoints(table: pd.DataFrame, problems: list[str]) -> None:

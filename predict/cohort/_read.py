@@ -75,6 +75,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
                 keep_default_na=True,
                 encoding="utf-8-sig",
                 skipinitialspace=True,
+                index_col=False,
             )
     except pd.errors.EmptyDataError as exc:
         raise CohortError(f"File '{path}' is empty: expected a header row.") from exc
@@ -82,5 +83,36 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise CohortError(
             f"File '{path}' could not be read as {fmt.upper()}: {exc}"
         ) from exc
+    if fmt != "parquet":
+        # pandas renames a repeated header ("age", "age.1"): read it as written,
+        # so the validator can report the duplicate
+        header = pd.read_csv(
+            path,
+            sep="," if fmt == "csv" else "\t",
+            header=None,
+            nrows=1,
+            dtype=str,
+            encoding="utf-8-sig",
+            keep_default_na=False,
+        )
+        if header.shape[1] == table.shape[1]:
+            table.columns = [str(c) for c in header.iloc[0]]
+        _check_separator(path, fmt, table)
     table.columns = [str(c).strip() for c in table.columns]
     return table
+
+
+def _check_separator(path: Path, fmt: str, table: pd.DataFrame) -> None:
+    """Say so when a single column's name shows another separator was used."""
+    if table.shape[1] != 1:
+        return
+    name = str(table.columns[0])
+    expected = "commas" if fmt == "csv" else "tabs"
+    for sep, label in ((";", "semicolons"), (",", "commas"), ("\t", "tabs")):
+        if sep in name and label != expected:
+            raise CohortError(
+                f"File '{path}' has one column named {name[:60]!r}: its fields look "
+                f"separated by {label}, but a .{path.suffix.lstrip('.')} file must use "
+                f"{expected}. Save it with {expected} or give it the matching suffix "
+                "(.csv for commas, .tsv for tabs)."
+            )

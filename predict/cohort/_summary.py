@@ -74,7 +74,8 @@ def _column_rows(cohort: Cohort) -> pd.DataFrame:
             more = f", ... {len(counts) - 5} more" if len(counts) > 5 else ""
             row["levels"] = shown + more
         rows.append(row)
-    return pd.DataFrame(rows).set_index("column")
+    columns = ["column", "modality", "pct_missing", "min", "max", "levels"]
+    return pd.DataFrame(rows, columns=columns).set_index("column")
 
 
 def summarize_cohort(cohort: Cohort) -> CohortSummary:

@@ -72,7 +72,10 @@ def _check_ids(raw: pd.DataFrame, problems: list[str]) -> pd.Series:
             f"per patient (a BIDS 'participant_id' column is accepted).{hint}"
         )
         return rows
-    ids = raw["patient_id"].astype("string").str.strip()
+    column = raw.loc[:, "patient_id"]
+    if isinstance(column, pd.DataFrame):  # repeated column, reported by name
+        column = column.iloc[:, 0]
+    ids = column.astype("string").str.strip()
     empty = ids.isna() | (ids == "")
     if empty.any():
         lines = [i + 2 for i in range(len(raw)) if empty.iloc[i]]
@@ -202,8 +205,17 @@ def validate_table(raw: pd.DataFrame) -> ValidationResult:
         The parsed table indexed by ``patient_id``, the problems and the
         ignored columns. Outcomes are not derived here.
     """
-    ids_in_index = raw.index.name in {"patient_id", "participant_id"}
+    if isinstance(raw.columns, pd.MultiIndex):
+        return ValidationResult(
+            pd.DataFrame(),
+            ["The table has multi-level column names: expected one header row."],
+            [],
+        )
+    ids_in_index = raw.index.name in {"patient_id", "participant_id"} and (
+        raw.index.name not in raw.columns
+    )
     raw = _rename_bids(raw.reset_index(drop=not ids_in_index))
+    raw.columns = [str(c).strip() for c in raw.columns]
     problems: list[str] = []
     _check_names(raw, problems)
     if raw.shape[1] == 0 or len(raw) == 0:

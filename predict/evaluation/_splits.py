@@ -17,6 +17,7 @@ from sklearn.model_selection import (
 )
 
 from predict.cohort._contract import MODALITY_PREFIXES
+from predict.cohort._messages import plural, quote_ids
 from predict.exceptions import TrainingError
 
 if TYPE_CHECKING:
@@ -104,6 +105,14 @@ def check_trainable(config: ExperimentConfig, cohort: Cohort, y: np.ndarray) -> 
                 f"Target '{config.target}' has only {smallest} {label} patients, "
                 f"fewer than the {needed} cross-validation folds: lower "
                 "'cv.outer.n_splits'/'cv.inner.n_splits' or add patients."
+            )
+    if outer.scheme == "leave_site_out" and cohort.site_column:
+        no_site = cohort.data.index[cohort.data["site"].isna()]
+        if len(no_site):
+            raise TrainingError(
+                f"Column 'site' is empty for {plural(len(no_site), 'patient')} "
+                f"({quote_ids(no_site)}): leave-site-out cross-validation needs every "
+                "patient's site."
             )
     if outer.scheme == "leave_site_out":
         sites = cohort.data.loc[:, "site"].nunique() if cohort.site_column else 0

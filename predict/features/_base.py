@@ -25,6 +25,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from predict.cohort._contract import PATH_COLUMNS
+
 __all__ = [
     "Columns",
     "FeatureBuilder",
@@ -109,6 +111,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         """Whether a column is one of this builder's markers."""
         if not hasattr(self, "feature_names_in_"):
             return True
+        if column in PATH_COLUMNS:  # raw-recording paths are not markers
+            return False
         return self.prefix is not None and column.startswith(self.prefix)
 
     # -- to be implemented by subclasses ---------------------------------

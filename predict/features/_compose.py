@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from predict.cohort import Cohort
     from predict.config import ExperimentConfig
 
-__all__ = ["NOT_INPUT", "FeatureSet", "build_features", "make_features"]
+__all__ = ["FeatureSet", "NOT_INPUT", "build_features", "make_features"]
 
 
 #: Columns that are never model input: outcomes, and scores that encode them.

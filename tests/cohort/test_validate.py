@@ -203,8 +203,16 @@ def test_modality_coverage(minimal_table):
     assert coverage["clinical"] == 1.0
 
 
-def test_path_columns_are_found(minimal_table):
-    minimal_table["tms_eeg_path"] = ["raw/p1-epo.fif", None, None, None, None]
-    cohort = read_cohort(minimal_table)
-    assert cohort.path_columns == ("tms_eeg_path",)
+def test_path_columns_are_found_and_not_counted_as_markers(minimal_table):
+    minimal_table["tms_eeg_path"] = [None, None, "raw/p3-epo.fif", None, None]
+    minimal_table["emg_trials_path"] = ["raw/p1.csv", None, None, None, None]
+    with pytest.warns(CohortWarning, match="recognised but their files are not read"):
+        cohort = read_cohort(minimal_table)
+    assert cohort.path_columns == ("tms_eeg_path", "emg_trials_path")
     assert cohort.modality_mask("tms_eeg").tolist() == [True, True, False, True, True]
+    assert "tms_emg" not in cohort.modalities
+    from predict.features import make_features
+
+    built = make_features({"tms_emg": {}, "tms_eeg": {}}).fit_transform(cohort.data)
+    assert "tms_emg__emg_trials_path" not in built.columns
+    assert built["tms_emg__present"].tolist() == [0.0] * 5
