@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from predict.cohort import Cohort
     from predict.config import ExperimentConfig
 
-__all__ = ["OuterFold", "check_trainable", "inner_splitter", "outer_folds", "target_of"]
+__all__ = [
+    "OuterFold",
+    "check_folds",
+    "check_trainable",
+    "inner_splitter",
+    "outer_folds",
+    "target_of",
+]
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,35 @@ def outer_folds(
             )
         )
     return folds
+
+
+def check_folds(
+    config: ExperimentConfig, folds: list[OuterFold], y: np.ndarray
+) -> None:
+    """Check that every outer training part can be split into the inner folds.
+
+    Raises
+    ------
+    TrainingError
+        Naming the outer fold (the site left out, for leave-site-out) whose
+        training part has fewer patients of a class than inner folds.
+    """
+    needed = config.cv.inner.n_splits
+    for fold in folds:
+        train = y[fold.train]
+        if config.task == "binary":
+            counts = [int(np.sum(train == c)) for c in (0, 1)]
+            smallest = min(counts)
+            what = "patients of its smaller class"
+        else:
+            smallest = len(train)
+            what = "patients"
+        if smallest < needed:
+            raise TrainingError(
+                f"Outer fold '{fold.label}' leaves {smallest} {what} to train on, "
+                f"fewer than the {needed} inner folds: lower 'cv.inner.n_splits', "
+                "merge small sites or groups, or use scheme 'stratified'."
+            )
 
 
 def inner_splitter(config: ExperimentConfig, seed: int) -> StratifiedKFold | KFold:

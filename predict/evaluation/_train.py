@@ -18,7 +18,12 @@ from predict.evaluation._metrics import (
 from predict.evaluation._nested import FoldResult, Plan, run_fold
 from predict.evaluation._permutation import permutation_null, pool_predictions
 from predict.evaluation._result import ExperimentResult
-from predict.evaluation._splits import check_trainable, outer_folds, target_of
+from predict.evaluation._splits import (
+    check_folds,
+    check_trainable,
+    outer_folds,
+    target_of,
+)
 from predict.exceptions import TrainingError
 
 if TYPE_CHECKING:
@@ -188,6 +193,7 @@ def train(
     n_jobs = config.n_jobs if n_jobs is None else n_jobs
     plan = Plan(config, cohort.primary_scale)
     folds = outer_folds(config, data, y)
+    check_folds(config, folds, y)
     evaluation = config.evaluation
     if progress:
         progress.start(

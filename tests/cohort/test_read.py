@@ -86,7 +86,9 @@ def test_ids_in_the_index_are_accepted(small_table):
 
 def test_trailing_comma_does_not_shift_columns(tmp_path):
     path = tmp_path / "c.csv"
-    path.write_text("patient_id,tep_n45_amp_uv,tep_p60_amp_uv\nP1,1.5,2.5,\nP2,3.5,4.5,\n")
+    path.write_text(
+        "patient_id,tep_n45_amp_uv,tep_p60_amp_uv\nP1,1.5,2.5,\nP2,3.5,4.5,\n"
+    )
     cohort = read_cohort(path)
     assert cohort.patient_ids.tolist() == ["P1", "P2"]
     assert cohort.data["tep_p60_amp_uv"].tolist() == [2.5, 4.5]

@@ -190,3 +190,22 @@ def test_group_column_missing(cohort_150):
         TrainingError, match="Group column 'clinic' is not in the cohort"
     ):
         train(config, cohort_150)
+
+
+def test_site_too_small_to_train_without_it():
+    table = simulate_cohort(60, seed=0, n_sites=2)
+    table["site"] = ["site-A"] * 59 + ["site-B"]
+    config = fast_config(cv={"outer": {"scheme": "leave_site_out"}})
+    with pytest.raises(TrainingError, match="Outer fold 'site-A' leaves 0 patients"):
+        train(config, read_cohort(table))
+
+
+def test_leave_site_out_needs_every_site():
+    table = simulate_cohort(60, seed=0)
+    table.loc[[3, 7], "site"] = None
+    config = fast_config(cv={"outer": {"scheme": "leave_site_out"}})
+    pid = table.loc[3, "patient_id"]
+    with pytest.raises(
+        TrainingError, match=rf"'site' is empty for 2 patients \(patients {pid}"
+    ):
+        train(config, read_cohort(table))
