@@ -6,6 +6,7 @@ import hashlib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -69,8 +70,6 @@ class Cohort:
         Columns outside the contract, never used as features.
     source : pathlib.Path or None
         The file read, ``None`` for a DataFrame.
-    fingerprint : str
-        SHA-256 of the parsed table, identical for the same data in any format.
     """
 
     data: pd.DataFrame
@@ -82,7 +81,11 @@ class Cohort:
     path_columns: tuple[str, ...]
     ignored_columns: tuple[str, ...]
     source: Path | None
-    fingerprint: str
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the parsed table, identical for the same data in any format."""
+        return _fingerprint(self.data)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -147,8 +150,12 @@ def _marker_columns(table: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 
 
 def _fingerprint(table: pd.DataFrame) -> str:
-    canonical = table.sort_index(axis=1).to_csv(float_format="%.10g")
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """SHA-256 over column names and per-row hashes of the parsed values."""
+    ordered = table.sort_index(axis=1)
+    digest = hashlib.sha256("\x1f".join(map(str, ordered.columns)).encode("utf-8"))
+    rows = pd.util.hash_pandas_object(ordered.astype(object), index=True)
+    digest.update(rows.to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def read_cohort(
@@ -241,5 +248,4 @@ def read_cohort(
         ),
         ignored_columns=tuple(result.ignored),
         source=path,
-        fingerprint=_fingerprint(table),
     )

@@ -51,6 +51,20 @@ def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredicto
     return ResponsePredictor(load_bundle(source), coverage=coverage)
 
 
+def _top_features(table: pd.DataFrame, top: int) -> list[str]:
+    """Name the ``top`` largest contributions per patient, with their signs."""
+    values = table.to_numpy(dtype=float)
+    names = np.asarray(table.columns, dtype=object)
+    order = np.argsort(-np.abs(np.nan_to_num(values)), axis=1, kind="stable")[:, :top]
+    picked = np.take_along_axis(values, order, axis=1)
+    return [
+        "; ".join(
+            f"{name} {value:+.3f}" for name, value in zip(names[row], vals, strict=True)
+        )
+        for row, vals in zip(order, picked, strict=True)
+    ]
+
+
 class ResponsePredictor:
     """Scores new patients: calibrated probability, uncertainty, reasons, warnings.
 
@@ -198,17 +212,7 @@ class ResponsePredictor:
         if self.task == "binary" and self.threshold is not None:
             out["predicted_response"] = (values >= self.threshold).astype(int)
         table, unit = contributions(model, frame, self.task)
-        out["top_features"] = [
-            "; ".join(
-                f"{name} {value:+.3f}"
-                for name, value in row.reindex(
-                    row.abs().sort_values(ascending=False).index
-                )
-                .head(top)
-                .items()
-            )
-            for _, row in table.iterrows()
-        ]
+        out["top_features"] = _top_features(table, top)
         out["contribution_unit"] = unit
         out["warnings"] = self._warnings(frame)
         return out
