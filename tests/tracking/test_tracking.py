@@ -111,6 +111,15 @@ def test_run_contents_and_no_patient_id_anywhere(tmp_path):
     } <= plots
     assert "C" in children[0].data.params and "auc" in children[0].data.metrics
     assert client.get_registered_model("rtms-ablate").name == "rtms-ablate"
+    # load_model resolves registry and run URIs against the tracking store
+    from predict import load_model
+
+    os.environ["MLFLOW_TRACKING_URI"] = uri  # restored by the autouse fixture
+    table = pd.read_csv(tmp_path / "cohort.csv").head(4)
+    local = load_model(tmp_path / "models" / "ablate").predict(table)["p_response"]
+    for source in ("models:/rtms-ablate/1", f"runs:/{parent.info.run_id}/model"):
+        remote = load_model(source).predict(table)["p_response"]
+        np.testing.assert_allclose(remote, local)
     # scan the whole store: database and every artifact file
     blobs = [(tmp_path / "mlflow.db").read_bytes()]
     blobs += [
