@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import optuna
     from sklearn.base import BaseEstimator
 
-__all__ = ["ModelSpec", "Task", "build_pipeline"]
+__all__ = ["ModelSpec", "Task", "build_pipeline", "unwrap_calibrated"]
 
 #: ``"binary"`` for response/remission, ``"regression"`` for percent change.
 Task = Literal["binary", "regression"]
@@ -104,3 +104,27 @@ def build_pipeline(
         steps.append(("scale", StandardScaler()))
     steps.append(("model", estimator))
     return Pipeline(steps)
+
+
+def unwrap_calibrated(model: Any) -> Any:
+    """Return the estimator inside a ``CalibratedClassifierCV`` (the fitted one).
+
+    Parameters
+    ----------
+    model : estimator
+        A pipeline, an estimator, or either wrapped for calibration.
+
+    Returns
+    -------
+    inner : estimator
+        The fitted estimator calibrated by ``model`` (``ensemble=False`` keeps
+        one), its unfitted template, or ``model`` itself when not wrapped.
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+
+    calibrated = getattr(model, "calibrated_classifiers_", None)
+    if calibrated:
+        return calibrated[0].estimator
+    if isinstance(model, CalibratedClassifierCV):
+        return model.estimator
+    return model

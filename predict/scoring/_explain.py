@@ -18,16 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["contributions", "unwrap"]
+from predict.models import unwrap_calibrated
 
-
-def unwrap(model: Any) -> Any:
-    """Return the fitted pipeline inside an optional calibration wrapper."""
-    from sklearn.calibration import CalibratedClassifierCV
-
-    if isinstance(model, CalibratedClassifierCV):
-        return model.calibrated_classifiers_[0].estimator
-    return model
+__all__ = ["contributions"]
 
 
 def _score(model: Any, frame: pd.DataFrame, task: str) -> np.ndarray:
@@ -57,7 +50,7 @@ def contributions(
     unit : str
         ``"log-odds"``, ``"probability"`` or ``"% change"``.
     """
-    pipeline = unwrap(model)
+    pipeline = unwrap_calibrated(model)
     features = pipeline.steps[0][1]
     estimator = pipeline.steps[-1][1]
     built = features.transform(data)

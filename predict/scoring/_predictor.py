@@ -228,9 +228,9 @@ class ResponsePredictor:
         """
         frame = self._cohort_data(data)
         table, unit = contributions(self.bundle.model, frame, self.task)
-        from predict.scoring._explain import unwrap
+        from predict.models import unwrap_calibrated
 
-        built = unwrap(self.bundle.model).steps[0][1].transform(frame)
+        built = unwrap_calibrated(self.bundle.model).steps[0][1].transform(frame)
         long = table.stack().rename("contribution").to_frame()
         long["value"] = built.stack(future_stack=True).reindex(long.index)
         long["unit"] = unit

@@ -16,6 +16,7 @@ import pandas as pd
 
 from predict._atomic import atomic_path, write_table
 from predict.exceptions import UsageError
+from predict.tracking._importance import feature_importance
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -210,56 +211,6 @@ def plot_decision_curve(result: ExperimentResult) -> Figure:
     return figure
 
 
-def _unwrap(estimator: Any) -> Any:
-    """Return the estimator inside a CalibratedClassifierCV (fitted if any)."""
-    from sklearn.calibration import CalibratedClassifierCV
-
-    calibrated = getattr(estimator, "calibrated_classifiers_", None)
-    if calibrated:
-        return calibrated[0].estimator
-    if isinstance(estimator, CalibratedClassifierCV):
-        return estimator.estimator
-    return estimator
-
-
-def _importance(result: ExperimentResult) -> tuple[pd.DataFrame, str, str]:
-    """Return the importance table, x-axis label and title note."""
-    pipeline = _unwrap(result.final_model)
-    steps = getattr(pipeline, "named_steps", {})
-    if "features" not in steps:
-        raise UsageError(
-            "plot_feature_importance: the final model is not a pipeline with a "
-            f"'features' step (got {type(pipeline).__name__}); train it with "
-            "predict.train."
-        )
-    names = [str(name) for name in steps["features"].get_feature_names_out()]
-    estimator = _unwrap(pipeline.steps[-1][1])
-    kind, note = "", ""
-    if hasattr(estimator, "feature_importances_"):
-        values = np.asarray(estimator.feature_importances_, dtype=float)
-        kind = "importance (gain share)"
-        if "XGB" not in type(estimator).__name__:
-            kind = "importance (mean decrease in impurity)"
-    elif hasattr(estimator, "coef_"):
-        values = np.abs(np.atleast_2d(np.asarray(estimator.coef_, dtype=float)))
-        values = values.mean(axis=0)
-        kind = "|coefficient|"
-        if "scale" in steps:
-            kind += " on standardised features"
-    else:
-        values = np.zeros(len(names))
-        kind = "importance"
-        note = f"no built-in importance for {type(estimator).__name__}"
-    if len(values) != len(names):
-        raise UsageError(
-            f"plot_feature_importance: the model has {len(values)} importances "
-            f"but the 'features' step names {len(names)} features."
-        )
-    table = pd.DataFrame({"feature": names, "importance": values})
-    order = dict(ascending=False, kind="stable", ignore_index=True)
-    return table.sort_values("importance", **order), kind, note
-
-
 def plot_feature_importance(
     result: ExperimentResult, top: int = 20
 ) -> tuple[Figure, pd.DataFrame]:
@@ -292,7 +243,7 @@ def plot_feature_importance(
         pipeline with a ``features`` step (a :class:`ValueError`).
     """
     _check_int(top, "top", 1, "plot_feature_importance")
-    table, kind, note = _importance(result)
+    table, kind, note = feature_importance(result)
     shown = table.head(0 if note else top).iloc[::-1]
     figure, ax = _figure(7.0, 0.3 * len(shown) + 1.5 if len(shown) > 5 else 3.0)
     ax.barh(shown["feature"], shown["importance"], color=_MODEL)
