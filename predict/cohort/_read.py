@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -19,9 +20,8 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".pq": "parquet",
 }
 
-# Cells read as missing: pandas' defaults already cover "", "NA", "N/A", "n/a"
-# (BIDS), "NaN", "null" and "None"; a lone "." or "-" is a common lab spelling.
-_EXTRA_NA = [".", "-"]
+# Cells are read as written; which spellings mean "missing" depends on the
+# column (a site may be called "NA"), so the validator decides.
 
 
 def _format_of(path: Path) -> str:
@@ -63,19 +63,24 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise CohortError(f"File '{path}' does not exist or is not a file.")
     fmt = _format_of(path)
+    ragged = False
     try:
         if fmt == "parquet":
             table = pd.read_parquet(path)
         else:
-            table = pd.read_csv(
-                path,
-                sep="," if fmt == "csv" else "\t",
-                dtype=str,
-                na_values=_EXTRA_NA,
-                keep_default_na=True,
-                encoding="utf-8-sig",
-                skipinitialspace=True,
-                index_col=False,
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                table = pd.read_csv(
+                    path,
+                    sep="," if fmt == "csv" else "\t",
+                    dtype=str,
+                    keep_default_na=False,
+                    encoding="utf-8-sig",
+                    skipinitialspace=True,
+                    index_col=False,
+                )
+            ragged = any(
+                issubclass(w.category, pd.errors.ParserWarning) for w in caught
             )
     except pd.errors.EmptyDataError as exc:
         raise CohortError(f"File '{path}' is empty: expected a header row.") from exc
@@ -83,6 +88,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise CohortError(
             f"File '{path}' could not be read as {fmt.upper()}: {exc}"
         ) from exc
+    if fmt != "parquet" and ragged:
+        _check_extra_fields(path, "," if fmt == "csv" else "\t")
     if fmt != "parquet":
         # pandas renames a repeated header ("age", "age.1"): read it as written,
         # so the validator can report the duplicate
@@ -100,6 +107,41 @@ def read_table(path: str | Path) -> pd.DataFrame:
         _check_separator(path, fmt, table)
     table.columns = [str(c).strip() for c in table.columns]
     return table
+
+
+def _check_extra_fields(path: Path, sep: str) -> None:
+    """Reject rows with more non-empty fields than the header has names.
+
+    A trailing separator on every row (``P1,30,``) is harmless and allowed;
+    a value beyond the last named column would be silently dropped.
+    """
+    import csv
+    import io
+
+    raw = pd.read_csv(
+        path,
+        sep="\x1e",
+        header=None,
+        dtype=str,
+        quoting=csv.QUOTE_NONE,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        compression="infer",
+    )
+    lines = raw.iloc[:, 0].tolist()
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+    width = len(rows[0]) if rows else 0
+    extra = [
+        i + 1
+        for i, row in enumerate(rows[1:], start=1)
+        if any(cell.strip() for cell in row[width:])
+    ]
+    if extra:
+        raise CohortError(
+            f"File '{path}' has rows with more values than the header has columns "
+            f"(lines {', '.join(map(str, extra[:5]))}): every value needs a column "
+            "name in the first row."
+        )
 
 
 def _check_separator(path: Path, fmt: str, table: pd.DataFrame) -> None:

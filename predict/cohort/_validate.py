@@ -76,7 +76,7 @@ def _check_ids(raw: pd.DataFrame, problems: list[str]) -> pd.Series:
     if isinstance(column, pd.DataFrame):  # repeated column, reported by name
         column = column.iloc[:, 0]
     ids = column.astype("string").str.strip()
-    empty = ids.isna() | (ids == "")
+    empty = ids.isna() | ids.str.lower().isin(_MISSING_IN_TEXT)
     if empty.any():
         lines = [i + 2 for i in range(len(raw)) if empty.iloc[i]]
         problems.append(
@@ -93,9 +93,19 @@ def _check_ids(raw: pd.DataFrame, problems: list[str]) -> pd.Series:
     return ids.where(~empty, rows).astype(str)
 
 
-def _to_text(values: pd.Series) -> pd.Series:
+#: Spellings of a missing value in number and category columns (any case);
+#: text columns (ids, sites, paths) treat only an empty cell and BIDS "n/a" so.
+MISSING_IN_VALUES = frozenset(
+    {"", "na", "n/a", "nan", "null", "none", ".", "-", "#n/a", "<na>"}
+)
+_MISSING_IN_TEXT = frozenset({"", "n/a"})
+
+
+def _to_text(
+    values: pd.Series, missing: frozenset[str] = MISSING_IN_VALUES
+) -> pd.Series:
     text = values.astype("string").str.strip()
-    return text.mask(text == "")
+    return text.mask(text.str.lower().isin(missing))
 
 
 def _parse_numeric(
@@ -240,7 +250,7 @@ def validate_table(raw: pd.DataFrame) -> ValidationResult:
         elif spec.kind == "category":
             parsed[name] = _parse_category(spec, column, ids, problems)
         elif name != "patient_id":
-            text = _to_text(column)
+            text = _to_text(column, _MISSING_IN_TEXT)
             parsed[name] = text.astype(object).where(text.notna(), np.nan)
     table = pd.DataFrame(parsed, index=raw.index)
     table.index = pd.Index(ids.to_numpy(dtype=str), name="patient_id")

@@ -92,3 +92,28 @@ def test_trailing_comma_does_not_shift_columns(tmp_path):
     cohort = read_cohort(path)
     assert cohort.patient_ids.tolist() == ["P1", "P2"]
     assert cohort.data["tep_p60_amp_uv"].tolist() == [2.5, 4.5]
+
+
+def test_missing_spellings_depend_on_the_column(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "patient_id,site,age,sex,eeg_iaf_hz\n"
+        "P1,NA,NA,null,.\n"
+        "P2,n/a,None,F,-\n"
+        "P3,Berlin,40,M,10.1\n"
+    )
+    data = read_cohort(path).data
+    assert data["site"].tolist()[0] == "NA"  # a site called NA (North America)
+    assert pd.isna(data.loc["P2", "site"])  # BIDS n/a
+    assert data["age"].isna().tolist() == [True, True, False]
+    assert data["sex"].isna().tolist() == [True, False, False]
+    assert data["eeg_iaf_hz"].isna().tolist() == [True, True, False]
+
+
+def test_values_beyond_the_header_are_rejected(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("patient_id,age\nP1,30,7\nP2,40\n")
+    with pytest.raises(
+        CohortError, match=r"more values than the header has columns \(lines 2\)"
+    ):
+        read_cohort(path)
