@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from predict.cohort._contract import MODALITY_PREFIXES, PATH_COLUMNS
+from predict.cohort import Cohort
+from predict.cohort._contract import MODALITY_PREFIXES
 from predict.exceptions import UsageError
 from predict.scoring._bundle import Bundle, load_bundle
 from predict.scoring._explain import contributions
@@ -131,31 +132,21 @@ class ResponsePredictor:
         return pd.DataFrame({"interval_low": values - q, "interval_high": values + q})
 
     # -- input ---------------------------------------------------------------
-    def _cohort_data(self, data: Any) -> pd.DataFrame:
+    def _cohort(self, data: Any) -> Cohort:
         from predict.cohort import read_cohort
         from predict.cohort._read import read_table
 
         table = read_table(data) if isinstance(data, str | Path) else pd.DataFrame(data)
         table = table.drop(columns=[c for c in _OUTCOMES if c in table.columns])
-        return read_cohort(table).data
+        return read_cohort(table)
 
-    def _warnings(self, data: pd.DataFrame) -> list[str]:
-        meta = self.metadata
+    def _warnings(self, cohort: Cohort) -> list[str]:
+        meta, data = self.metadata, cohort.data
         per_patient: list[list[str]] = [[] for _ in range(len(data))]
         for modality in meta.get("modalities", []):
             if modality not in MODALITY_PREFIXES:
                 continue
-            columns = [
-                c for c in data.columns if c.startswith(MODALITY_PREFIXES[modality])
-            ]
-            columns += [
-                c for c, m in PATH_COLUMNS.items() if m == modality and c in data
-            ]
-            present = (
-                data[columns].notna().any(axis=1).to_numpy()
-                if columns
-                else np.zeros(len(data), dtype=bool)
-            )
+            present = cohort.modality_mask(modality).to_numpy()
             for i in np.flatnonzero(~present):
                 per_patient[i].append(
                     f"no {_MODALITY_LABELS[modality]} markers (scored as missing)"
@@ -198,7 +189,8 @@ class ResponsePredictor:
             change), ``predicted_response`` at the bundle's threshold,
             ``top_features`` (signed contributions) and ``warnings``.
         """
-        frame = self._cohort_data(data)
+        cohort = self._cohort(data)
+        frame = cohort.data
         model = self.bundle.model
         if self.task == "binary":
             values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
@@ -214,7 +206,7 @@ class ResponsePredictor:
         table, unit = contributions(model, frame, self.task)
         out["top_features"] = _top_features(table, top)
         out["contribution_unit"] = unit
-        out["warnings"] = self._warnings(frame)
+        out["warnings"] = self._warnings(cohort)
         return out
 
     def explain(self, data: Any) -> pd.DataFrame:
@@ -226,7 +218,7 @@ class ResponsePredictor:
             Long format: ``patient_id``, ``feature``, ``value`` (the feature
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
-        frame = self._cohort_data(data)
+        frame = self._cohort(data).data
         table, unit = contributions(self.bundle.model, frame, self.task)
         from predict.models import unwrap_calibrated
 
