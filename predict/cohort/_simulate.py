@@ -251,6 +251,47 @@ def simulate_cohort(
     64 %). Sites shift marker distributions and response rates alike, so site
     confounds marker-outcome associations.
 
+    Generative model, each parameter with its source (values in
+    :mod:`predict.cohort._simulate_model`; "design" marks choices the
+    literature gives no single value for):
+
+    ==========================  =============================  =========================
+    parameter                   value                          source
+    ==========================  =============================  =========================
+    age, sex                    43 (SD 12) y, 18-75; 60 % F    THREE-D (Blumberger 2018)
+    baseline HAMD-17            18 + gamma: mean 23.5, SD 4.4  THREE-D
+    bipolar share               12 %                           design
+    failed treatment trials     neg. binomial, mean 2.5        O'Reardon 2007
+    protocols                   10Hz 35, iTBS 30, 1Hz 15,      Blumberger 2018; Brunoni
+                                dTMS 15, cTBS 5 %              2017; Levkovitz 2015
+    Met allele frequency        0.25 (Hardy-Weinberg)          Petryshen 2010
+    response intercept          -0.1 logit (~45 % respond)     THREE-D
+    plasticity trait            +0.75 logit per SD             design (oracle AUC)
+    age; failed trials          -0.15 per decade; per trial    Fregni 2006
+    baseline severity           -0.03 per point                design
+    sgACC-DLPFC connectivity    -2.5 per Fisher z              Fox 2012; Weigand 2018
+    abs(IAF - 10 Hz), 10 Hz     -0.7 per Hz                    Corlier 2019; Roelofs
+                                                               2021
+    Met carrier                 -0.6 (10Hz, dTMS), -0.3 iTBS   Cheng 2022
+    frontal theta               +0.2 per SD                    Bailey 2018
+    cTBS                        -0.3                           Brunoni 2017
+    site intercepts             spread over +-0.4 logit        design
+    TEP norms, loadings         N45 -2.5, P60 3.0, N100 -5.5,  Voineskos 2019; Lioumis
+                                P180 4.0 uV; N100 110 ms       2009; loadings design
+    EMG norms, loadings         RMT 45 %, MEP 1 mV, SICI 0.5,  Rossini 2015; Kujirai
+                                ICF 1.3, LICI 0.3, CSP 130 ms  1993; Radhu 2013
+    resting EEG                 IAF 10 (SD 1) Hz, theta 0.2    Klimesch 1999; van der
+                                                               Vinne 2017
+    connectivity                Fisher z -0.10 (SD 0.20),      Fox 2012; Weigand 2018
+                                reliability 0.7
+    serum BDNF                  22 ng/mL, log-normal           Molendijk 2014
+    site marker shifts, scales  +-0.3 SD, exp(+-0.15)          design
+    missing modalities          TEP 10, EMG 15, EEG 4, FC 20,  design
+                                BDNF 12 %; one site no TEP
+    responder improvement       50 + 50 Beta(1.4, 2.0) %       THREE-D (remission)
+    non-responder improvement   normal(22, 14) %, < 50 %       THREE-D (endpoint 13.4)
+    ==========================  =============================  =========================
+
     Response is drawn with the probability given every simulated value,
     latent ones included (AUC about 0.76), which no model can know. The truth
     is instead its expectation given the row: the posterior of the latents
