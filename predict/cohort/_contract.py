@@ -16,6 +16,7 @@ __all__ = [
     "IDENTITY_COLUMNS",
     "MODALITIES",
     "MODALITY_PREFIXES",
+    "NOT_INPUT",
     "OUTCOME_COLUMNS",
     "PATH_COLUMNS",
     "REMISSION_CUTOFF",
@@ -102,6 +103,11 @@ REMISSION_CUTOFF: dict[str, float] = {"hamd17": 7.0, "madrs": 10.0}
 
 IDENTITY_COLUMNS: tuple[str, ...] = ("patient_id", "site")
 OUTCOME_COLUMNS: tuple[str, ...] = ("response", "remission", "pct_change")
+#: Columns never used as model input, and ignored when scoring: the outcomes
+#: and the endpoint scores they derive from.
+NOT_INPUT: frozenset[str] = frozenset(
+    {"endpoint_hamd17", "endpoint_madrs", *OUTCOME_COLUMNS}
+)
 
 _AMP = "amplitudes are expected in µV; values in volts or mV need converting"
 _LAT = "latencies are expected in ms after the pulse; values in s need converting"

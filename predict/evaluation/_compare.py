@@ -13,7 +13,7 @@ from predict.evaluation._metrics import binary_metrics, regression_metrics
 if TYPE_CHECKING:
     from predict.evaluation._result import ExperimentResult
 
-__all__ = ["compare_results", "paired_difference"]
+__all__ = ["compare_results", "headline_score", "paired_difference"]
 
 
 def _pooled(result: ExperimentResult) -> pd.Series:
@@ -21,7 +21,8 @@ def _pooled(result: ExperimentResult) -> pd.Series:
     return result.predictions.groupby(level=0)[column].mean()
 
 
-def _headline(task: str, y: np.ndarray, pred: np.ndarray) -> float:
+def headline_score(task: str, y: np.ndarray, pred: np.ndarray) -> float:
+    """Return the headline metric: AUC (binary targets) or R² (percent change)."""
     if task == "binary":
         return binary_metrics(y, pred, (pred >= 0.5).astype(float))["auc"]
     return regression_metrics(y, pred)["r2"]
@@ -56,7 +57,7 @@ def paired_difference(
     )
     pa, pb = a.to_numpy(), b.to_numpy()
     task = result.task
-    observed = _headline(task, y, pa) - _headline(task, y, pb)
+    observed = headline_score(task, y, pa) - headline_score(task, y, pb)
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(n_bootstrap):
@@ -64,7 +65,8 @@ def paired_difference(
         if task == "binary" and len(np.unique(y[idx])) < 2:
             continue
         values.append(
-            _headline(task, y[idx], pa[idx]) - _headline(task, y[idx], pb[idx])
+            headline_score(task, y[idx], pa[idx])
+            - headline_score(task, y[idx], pb[idx])
         )
     alpha = (1 - ci) / 2
     low, high = np.nanquantile(values, [alpha, 1 - alpha])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from predict.evaluation._compare import headline_score
 from predict.evaluation._metrics import (
     binary_metrics,
     bootstrap_ci,
@@ -224,16 +226,12 @@ def train(
         null = np.empty(0)
         p_value = None
         if evaluation.n_permutations:
-
-            def score(y_true: np.ndarray, pred: np.ndarray) -> float:
-                return metric_fn(y_true, pred, _classes(pred, 0.5))[headline]
-
             null = permutation_null(
                 plan,
                 data,
                 y,
                 results,
-                score,
+                functools.partial(headline_score, config.task),
                 n_jobs=n_jobs,
                 on_done=progress.permutation_done if progress else None,
             )

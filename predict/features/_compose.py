@@ -8,19 +8,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sklearn.pipeline import FeatureUnion
 
+from predict.cohort._contract import NOT_INPUT
 from predict.features._registry import BUILDERS, get_builder
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
     from predict.config import ExperimentConfig
 
-__all__ = ["FeatureSet", "NOT_INPUT", "build_features", "make_features"]
-
-
-#: Columns that are never model input: outcomes, and scores that encode them.
-NOT_INPUT: frozenset[str] = frozenset(
-    {"endpoint_hamd17", "endpoint_madrs", "response", "remission", "pct_change"}
-)
+__all__ = ["FeatureSet", "build_features", "make_features"]
 
 
 class FeatureSet(FeatureUnion):

@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from predict._atomic import atomic_path
-from predict.cohort._contract import spec_for
+from predict.cohort._contract import NOT_INPUT, spec_for
 from predict.exceptions import PredictError
 
 if TYPE_CHECKING:
@@ -176,8 +176,7 @@ def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> No
     from predict import __version__
 
     metadata = json.loads((data / "metadata.json").read_text())
-    outcomes = {"endpoint_hamd17", "endpoint_madrs", "response", "remission"}
-    inputs = [c for c in metadata["input_columns"] if c not in outcomes]
+    inputs = [c for c in metadata["input_columns"] if c not in NOT_INPUT]
     example = input_example(inputs)
     column = "p_response" if result.task == "binary" else "predicted_pct_change"
     # Numbers may arrive as int or float (a CSV's whole numbers are int64,

@@ -10,15 +10,14 @@ import numpy as np
 import pandas as pd
 
 from predict.cohort import Cohort
-from predict.cohort._contract import MODALITY_PREFIXES
+from predict.cohort._contract import MODALITY_PREFIXES, NOT_INPUT
 from predict.exceptions import UsageError
 from predict.scoring._bundle import Bundle, load_bundle
 from predict.scoring._explain import contributions
 
 __all__ = ["ResponsePredictor", "load_model"]
 
-#: Outcome columns ignored when scoring.
-_OUTCOMES = ("endpoint_hamd17", "endpoint_madrs", "response", "remission", "pct_change")
+
 _MODALITY_LABELS = {
     "tms_eeg": "TMS-EEG",
     "tms_emg": "TMS-EMG",
@@ -137,7 +136,7 @@ class ResponsePredictor:
         from predict.cohort._read import read_table
 
         table = read_table(data) if isinstance(data, str | Path) else pd.DataFrame(data)
-        table = table.drop(columns=[c for c in _OUTCOMES if c in table.columns])
+        table = table.drop(columns=[c for c in NOT_INPUT if c in table.columns])
         return read_cohort(table)
 
     def _warnings(self, cohort: Cohort) -> list[str]:
