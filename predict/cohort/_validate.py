@@ -112,6 +112,18 @@ def _parse_numeric(
     spec: ColumnSpec, values: pd.Series, ids: pd.Series, problems: list[str]
 ) -> pd.Series:
     name = spec.name
+    if pd.api.types.is_complex_dtype(values):
+        imaginary = pd.Series(np.imag(values.to_numpy()) != 0, index=values.index)
+        if imaginary.any():
+            problems.append(
+                f"Column '{name}' has "
+                f"{plural(int(imaginary.sum()), 'complex number')} "
+                f"({quote_ids(ids[imaginary])}): expected real numbers"
+                f"{' in ' + spec.unit if spec.unit else ''}."
+            )
+        values = pd.Series(np.real(values.to_numpy()), index=values.index).mask(
+            imaginary
+        )
     if pd.api.types.is_bool_dtype(values):
         values = values.astype(float)
     if pd.api.types.is_numeric_dtype(values):

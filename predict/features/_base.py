@@ -172,17 +172,37 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         for name in self.derived_:
             needed.extend(recipes[name][0])
         columns = {c: frame[c].to_numpy() for c in dict.fromkeys(needed)}
+        return self.build_columns(columns, len(frame))
+
+    def build_columns(self, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+        """Compute the output columns from the input columns as arrays.
+
+        :meth:`transform` without pandas or scikit-learn's input checks, for
+        input already parsed by the cohort validator (fast scoring).
+
+        Parameters
+        ----------
+        columns : mapping of str to ndarray of shape (n,)
+            Parsed input columns; must hold every column seen in ``fit``.
+        n : int
+            Number of patients.
+
+        Returns
+        -------
+        features : ndarray of shape (n, n_features_out)
+        """
+        recipes = self._recipes()
         parts = [numeric(columns, c) for c in self._passthrough()]
         parts += [
             np.asarray(recipes[n][1](columns), dtype=float) for n in self.derived_
         ]
         if self.has_indicator:
-            present = np.zeros(len(frame), dtype=bool)
+            present = np.zeros(n, dtype=bool)
             for column in self.columns_:
                 present |= ~missing(columns[column])
             parts.append(present.astype(float))
         if not parts:
-            return np.empty((len(frame), 0))
+            return np.empty((n, 0))
         return np.column_stack(parts).astype(np.float64, copy=False)
 
     def transform(self, X: Any) -> np.ndarray:

@@ -9,24 +9,110 @@ Three methods, by model:
 - anything else (SVM, random forest, prior): the change in predicted
   probability (or % change) when the feature is set to missing, which the
   pipeline then imputes or the trees route as missing.
+
+The functions here work on the built feature matrix as a NumPy array, so the
+scorer builds features once per call and its single-patient path skips pandas.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn import config_context
 
 from predict.models import unwrap_calibrated
 
-__all__ = ["contributions"]
+__all__ = ["contributions", "contributions_of", "prepare", "score_prepared"]
 
 
-def _score(model: Any, frame: pd.DataFrame, task: str) -> np.ndarray:
-    if task == "binary":
-        return np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
-    return np.asarray(model.predict(frame), dtype=float)
+def prepare(pipeline: Any, built: np.ndarray) -> np.ndarray:
+    """Run a fitted pipeline's steps between features and model on an array.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        Fitted: features first, the estimator last.
+    built : ndarray of shape (n_patients, n_features)
+        The features step's output.
+
+    Returns
+    -------
+    prepared : ndarray of shape (n_patients, n_features)
+        What the final estimator takes (imputed, scaled).
+    """
+    prepared = built
+    with warnings.catch_warnings(), config_context(assume_finite=True):
+        # the steps were fitted on named columns; the array has them in order
+        warnings.filterwarnings("ignore", message="X does not have valid feature")
+        for _, step in pipeline.steps[1:-1]:
+            if step is not None and step != "passthrough":
+                prepared = np.asarray(step.transform(prepared), dtype=float)
+    return prepared
+
+
+def score_prepared(estimator: Any, prepared: np.ndarray, task: str) -> np.ndarray:
+    """Return the final estimator's probability of response (or % change)."""
+    with warnings.catch_warnings(), config_context(assume_finite=True):
+        warnings.filterwarnings("ignore", message="X does not have valid feature")
+        if task == "binary":
+            return np.asarray(estimator.predict_proba(prepared)[:, 1], dtype=float)
+        return np.asarray(estimator.predict(prepared), dtype=float)
+
+
+def contributions_of(
+    pipeline: Any,
+    built: np.ndarray,
+    names: Sequence[str],
+    task: str,
+    *,
+    prepared: np.ndarray | None = None,
+) -> tuple[np.ndarray, str]:
+    """Return each patient's contribution per feature from built features.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        The fitted pipeline (unwrapped from calibration).
+    built : ndarray of shape (n_patients, n_features)
+        The features step's output.
+    names : sequence of str
+        Feature names, in column order.
+    task : {"binary", "regression"}
+        What the model predicts.
+    prepared : ndarray of shape (n_patients, n_features), default=None
+        ``prepare(pipeline, built)`` when the caller has it already.
+
+    Returns
+    -------
+    values : ndarray of shape (n_patients, n_features)
+    unit : str
+        ``"log-odds"``, ``"probability"`` or ``"% change"``.
+    """
+    estimator = pipeline.steps[-1][1]
+    if prepared is None:
+        prepared = prepare(pipeline, built)
+    if hasattr(estimator, "coef_"):
+        values = prepared * np.ravel(estimator.coef_)
+        return values, "log-odds" if task == "binary" else "% change"
+    if type(estimator).__module__.startswith("xgboost"):
+        import xgboost as xgb
+
+        matrix = xgb.DMatrix(prepared, missing=np.nan, feature_names=list(names))
+        values = estimator.get_booster().predict(matrix, pred_contribs=True)[:, :-1]
+        return values, "log-odds" if task == "binary" else "% change"
+    base = score_prepared(estimator, prepared, task)
+    values = np.empty_like(built, dtype=float)
+    for j in range(built.shape[1]):
+        blanked = built.copy()
+        blanked[:, j] = np.nan
+        values[:, j] = base - score_prepared(
+            estimator, prepare(pipeline, blanked), task
+        )
+    return values, "probability" if task == "binary" else "% change"
 
 
 def contributions(
@@ -52,26 +138,7 @@ def contributions(
     """
     pipeline = unwrap_calibrated(model)
     features = pipeline.steps[0][1]
-    estimator = pipeline.steps[-1][1]
-    built = features.transform(data)
-    names = list(features.get_feature_names_out())
-    if hasattr(estimator, "coef_"):
-        prepared = pipeline[1:-1].transform(built) if len(pipeline) > 2 else built
-        values = np.asarray(prepared, dtype=float) * np.ravel(estimator.coef_)
-        unit = "log-odds" if task == "binary" else "% change"
-    elif type(estimator).__module__.startswith("xgboost"):
-        import xgboost as xgb
-
-        matrix = xgb.DMatrix(built, missing=np.nan)
-        values = estimator.get_booster().predict(matrix, pred_contribs=True)[:, :-1]
-        unit = "log-odds" if task == "binary" else "% change"
-    else:
-        base = _score(pipeline, data, task)
-        values = np.empty((len(data), len(names)))
-        rest = pipeline[1:]
-        for j, name in enumerate(names):
-            blanked = built.copy()
-            blanked[name] = np.nan
-            values[:, j] = base - _score(rest, blanked, task)
-        unit = "probability" if task == "binary" else "% change"
+    built = np.asarray(features.transform(data), dtype=float)
+    names = [str(n) for n in features.get_feature_names_out()]
+    values, unit = contributions_of(pipeline, built, names, task)
     return pd.DataFrame(values, index=data.index, columns=names), unit

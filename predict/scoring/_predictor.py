@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from predict.cohort import Cohort
-from predict.cohort._contract import MODALITY_PREFIXES, NOT_INPUT
+from predict.cohort._contract import MODALITY_PREFIXES, NOT_INPUT, modality_of
+from predict.cohort._record import parse_records
 from predict.exceptions import UsageError
+from predict.models import unwrap_calibrated
 from predict.scoring._bundle import Bundle, load_bundle
-from predict.scoring._explain import contributions
+from predict.scoring._explain import contributions_of, prepare, score_prepared
+from predict.scoring._fast import FastFeatures
 
 __all__ = ["ResponsePredictor", "load_model"]
 
+
+#: Inputs up to this many patients try the cell-by-cell path first.
+_FAST_ROWS = 16
 
 _MODALITY_LABELS = {
     "tms_eeg": "TMS-EEG",
@@ -51,15 +57,15 @@ def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredicto
     return ResponsePredictor(load_bundle(source), coverage=coverage)
 
 
-def _top_features(table: pd.DataFrame, top: int) -> list[str]:
+def _top_features(values: np.ndarray, names: list[str], top: int) -> list[str]:
     """Name the ``top`` largest contributions per patient, with their signs."""
-    values = table.to_numpy(dtype=float)
-    names = np.asarray(table.columns, dtype=object)
+    names_ = np.asarray(names, dtype=object)
     order = np.argsort(-np.abs(np.nan_to_num(values)), axis=1, kind="stable")[:, :top]
     picked = np.take_along_axis(values, order, axis=1)
     return [
         "; ".join(
-            f"{name} {value:+.3f}" for name, value in zip(names[row], vals, strict=True)
+            f"{name} {value:+.3f}"
+            for name, value in zip(names_[row], vals, strict=True)
         )
         for row, vals in zip(order, picked, strict=True)
     ]
@@ -96,6 +102,7 @@ class ResponsePredictor:
         self.task = str(bundle.metadata["task"])
         self.threshold = bundle.metadata.get("threshold")
         self.conformal_quantile_ = self._conformal_quantile()
+        self._fast = FastFeatures.of(bundle.model)
 
     def __repr__(self) -> str:
         return (
@@ -119,7 +126,7 @@ class ResponsePredictor:
         level = min(1.0, math.ceil((n + 1) * self.coverage) / n)
         return float(np.quantile(scores, level, method="higher"))
 
-    def _uncertainty(self, values: np.ndarray) -> pd.DataFrame:
+    def _uncertainty(self, values: np.ndarray) -> dict[str, np.ndarray]:
         q = self.conformal_quantile_
         if self.task == "binary":
             yes = (1 - values) <= q
@@ -127,44 +134,98 @@ class ResponsePredictor:
             labels = np.select(
                 [yes & no, yes, no], ["either", "responder", "non-responder"], "neither"
             )
-            return pd.DataFrame({"conformal_set": labels})
-        return pd.DataFrame({"interval_low": values - q, "interval_high": values + q})
+            return {"conformal_set": labels}
+        return {"interval_low": values - q, "interval_high": values + q}
 
     # -- input ---------------------------------------------------------------
-    def _cohort(self, data: Any) -> Cohort:
+    def _table(self, data: Any) -> pd.DataFrame:
+        """Validate input through the contract; the parsed table by patient id."""
         from predict.cohort import read_cohort
         from predict.cohort._read import read_table
 
-        table = read_table(data) if isinstance(data, str | Path) else pd.DataFrame(data)
+        if isinstance(data, str | Path):
+            table = read_table(data)
+        elif isinstance(data, Mapping) and not any(
+            isinstance(v, list | tuple | np.ndarray | pd.Series) for v in data.values()
+        ):
+            table = pd.DataFrame({k: [v] for k, v in data.items()})
+        else:
+            table = pd.DataFrame(data)
         table = table.drop(columns=[c for c in NOT_INPUT if c in table.columns])
-        return read_cohort(table)
+        return read_cohort(table).data
 
-    def _warnings(self, cohort: Cohort) -> list[str]:
-        meta, data = self.metadata, cohort.data
-        per_patient: list[list[str]] = [[] for _ in range(len(data))]
+    def _records(self, data: Any) -> tuple[list[str], dict[str, np.ndarray]] | None:
+        """Parse a few clean records without pandas, ``None`` to take the full path."""
+        if self._fast is None:
+            return None
+        if isinstance(data, Mapping):
+            columns = {
+                k: list(v)
+                if isinstance(v, list | tuple | np.ndarray | pd.Series)
+                else [v]
+                for k, v in data.items()
+            }
+        elif isinstance(data, pd.DataFrame) and 0 < len(data) <= _FAST_ROWS:
+            cells = data.to_numpy(dtype=object)
+            columns = {c: list(cells[:, j]) for j, c in enumerate(data.columns)}
+            if data.index.name == "patient_id" and "patient_id" not in columns:
+                columns["patient_id"] = list(data.index)
+        else:
+            return None
+        return parse_records(columns, skip=NOT_INPUT)
+
+    def _warnings(self, columns: Mapping[str, np.ndarray], n: int) -> list[str]:
+        meta = self.metadata
+        per_patient: list[list[str]] = [[] for _ in range(n)]
         for modality in meta.get("modalities", []):
             if modality not in MODALITY_PREFIXES:
                 continue
-            present = cohort.modality_mask(modality).to_numpy()
+            present = np.zeros(n, dtype=bool)
+            for column, values in columns.items():
+                if column.startswith(MODALITY_PREFIXES[modality]) and (
+                    modality_of(column) == modality
+                ):
+                    present |= ~pd.isna(values)
             for i in np.flatnonzero(~present):
                 per_patient[i].append(
                     f"no {_MODALITY_LABELS[modality]} markers (scored as missing)"
                 )
         for column, (low, high) in meta.get("training_ranges", {}).items():
-            if column not in data:
+            if column not in columns:
                 continue
-            values = pd.to_numeric(data[column], errors="coerce").to_numpy()
+            values = np.asarray(columns[column], dtype=float)
             for i in np.flatnonzero((values < low) | (values > high)):
                 per_patient[i].append(
                     f"{column} = {values[i]:g} outside the training range "
                     f"{low:g} to {high:g}"
                 )
         sites = set(meta.get("sites", []))
-        if sites and "site" in data:
-            for row, site in enumerate(data["site"].to_numpy()):
+        if sites and "site" in columns:
+            for row, site in enumerate(columns["site"]):
                 if isinstance(site, str) and site not in sites:
                     per_patient[row].append(f"site '{site}' not seen in training")
         return ["; ".join(w) for w in per_patient]
+
+    def _scores(
+        self,
+        index: pd.Index,
+        values: np.ndarray,
+        contrib: np.ndarray,
+        names: list[str],
+        unit: str,
+        warnings: list[str],
+        top: int,
+    ) -> pd.DataFrame:
+        """Assemble the output of :meth:`predict`."""
+        name = "p_response" if self.task == "binary" else "predicted_pct_change"
+        out: dict[str, Any] = {name: values}
+        out.update(self._uncertainty(values))
+        if self.task == "binary" and self.threshold is not None:
+            out["predicted_response"] = (values >= self.threshold).astype(int)
+        out["top_features"] = _top_features(contrib, names, top)
+        out["contribution_unit"] = unit
+        out["warnings"] = warnings
+        return pd.DataFrame(out, index=index)
 
     # -- public API ----------------------------------------------------------
     def predict(self, data: Any, *, top: int = 3) -> pd.DataFrame:
@@ -188,25 +249,51 @@ class ResponsePredictor:
             change), ``predicted_response`` at the bundle's threshold,
             ``top_features`` (signed contributions) and ``warnings``.
         """
-        cohort = self._cohort(data)
-        frame = cohort.data
+        records = self._records(data)
+        if records is not None and self._fast is not None:
+            ids, parsed = records
+            pipeline = self.bundle.model
+            built = self._fast.build(parsed, len(ids))
+            prepared = prepare(pipeline, built)
+            values = score_prepared(pipeline.steps[-1][1], prepared, self.task)
+            contrib, unit = contributions_of(
+                pipeline, built, self._fast.names, self.task, prepared=prepared
+            )
+            index = pd.Index(np.asarray(ids, dtype=str), name="patient_id")
+            warnings = self._warnings(parsed, len(ids))
+            return self._scores(
+                index, values, contrib, self._fast.names, unit, warnings, top
+            )
+        frame = self._table(data)
         model = self.bundle.model
         if self.task == "binary":
             values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
-            out = pd.DataFrame({"p_response": values}, index=frame.index)
         else:
             values = np.asarray(model.predict(frame), dtype=float)
-            out = pd.DataFrame({"predicted_pct_change": values}, index=frame.index)
-        uncertainty = self._uncertainty(values)
-        uncertainty.index = frame.index
-        out = out.join(uncertainty)
-        if self.task == "binary" and self.threshold is not None:
-            out["predicted_response"] = (values >= self.threshold).astype(int)
-        table, unit = contributions(model, frame, self.task)
-        out["top_features"] = _top_features(table, top)
-        out["contribution_unit"] = unit
-        out["warnings"] = self._warnings(cohort)
-        return out
+        table, unit, _ = self._contributions(frame)
+        columns = {c: frame[c].to_numpy() for c in frame.columns}
+        warnings = self._warnings(columns, len(frame))
+        return self._scores(
+            frame.index,
+            values,
+            table.to_numpy(),
+            list(table.columns),
+            unit,
+            warnings,
+            top,
+        )
+
+    def _contributions(
+        self, frame: pd.DataFrame
+    ) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+        """Contributions per patient and feature, with the built features."""
+        pipeline = unwrap_calibrated(self.bundle.model)
+        features = pipeline.steps[0][1]
+        built = np.asarray(features.transform(frame), dtype=float)
+        names = [str(n) for n in features.get_feature_names_out()]
+        values, unit = contributions_of(pipeline, built, names, self.task)
+        table = pd.DataFrame(values, index=frame.index, columns=names)
+        return table, unit, pd.DataFrame(built, index=frame.index, columns=names)
 
     def explain(self, data: Any) -> pd.DataFrame:
         """Return every patient's full contribution breakdown.
@@ -217,11 +304,8 @@ class ResponsePredictor:
             Long format: ``patient_id``, ``feature``, ``value`` (the feature
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
-        frame = self._cohort(data).data
-        table, unit = contributions(self.bundle.model, frame, self.task)
-        from predict.models import unwrap_calibrated
-
-        built = unwrap_calibrated(self.bundle.model).steps[0][1].transform(frame)
+        frame = self._table(data)
+        table, unit, built = self._contributions(frame)
         long = table.stack().rename("contribution").to_frame()
         long["value"] = built.stack(future_stack=True).reindex(long.index)
         long["unit"] = unit

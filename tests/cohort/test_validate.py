@@ -216,3 +216,13 @@ def test_path_columns_are_found_and_not_counted_as_markers(minimal_table):
     built = make_features({"tms_emg": {}, "tms_eeg": {}}).fit_transform(cohort.data)
     assert "tms_emg__emg_trials_path" not in built.columns
     assert built["tms_emg__present"].tolist() == [0.0] * 5
+
+
+def test_complex_numbers_are_refused_unless_real(table):
+    bad = table.copy()
+    bad["age"] = bad["age"].astype(complex)
+    assert read_cohort(bad).data["age"].dtype == float  # 41+0j is 41
+    bad.loc[bad.index[[3, 11]], "age"] += 2j
+    with pytest.raises(CohortError, match=r"'age' has 2 complex numbers") as info:
+        read_cohort(bad)
+    assert all(pid in str(info.value) for pid in table["patient_id"].iloc[[3, 11]])
