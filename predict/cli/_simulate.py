@@ -32,6 +32,23 @@ def simulate(
             "(never into the cohort table)."
         ),
     ] = None,
+    raw: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write raw recordings (TMS-EEG, resting EEG, connectivity, "
+            "EMG trials) for the patients into this folder; the table then names "
+            "them in its path columns instead of giving those markers."
+        ),
+    ] = None,
+    raw_share: Annotated[
+        float,
+        typer.Option(
+            min=0.01,
+            max=1.0,
+            help="Share of each modality's patients given a raw file (the rest "
+            "keep precomputed markers).",
+        ),
+    ] = 1.0,
 ) -> None:
     """Simulate a cohort with realistic markers, moderators and site effects."""
     from predict._atomic import write_table
@@ -41,6 +58,19 @@ def simulate(
     table, p_true = simulate_cohort(
         n, seed=seed, n_sites=sites, missing=missing, return_truth=True
     )
+    if raw is not None:
+        from predict.raw._simulate import write_raw_files
+
+        table = write_raw_files(
+            table, raw, relative_to=out.parent, share=raw_share, seed=seed
+        )
+        count = int(
+            table[[c for c in table if c.endswith("_path")]].notna().sum().sum()
+        )
+        out_console.print(
+            f"Wrote {count} raw recordings to [bold]{escape(str(raw))}[/bold]",
+            soft_wrap=True,
+        )
     write_table(table, out)
     out_console.print(
         f"Wrote {len(table)} patients to [bold]{escape(str(out))}[/bold]",

@@ -66,6 +66,12 @@ def render_result(result: ExperimentResult, console: Console) -> None:
             f"[yellow]{result.n_excluded} patients without '{config.target}' were "
             "left out.[/yellow]"
         )
+    if result.raw_report is not None:
+        style = "yellow" if result.raw_report.n_failed else "default"
+        console.print(
+            f"[{style}]{escape(result.raw_report.summary())}[/{style}]",
+            soft_wrap=True,
+        )
 
 
 def train(

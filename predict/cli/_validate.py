@@ -11,7 +11,7 @@ from rich.markup import escape
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from predict.cohort import CohortSummary
+    from predict.cohort import Cohort, CohortSummary
 
 __all__ = ["render_summary", "validate"]
 
@@ -57,11 +57,48 @@ def render_summary(summary: CohortSummary, console: Console) -> None:
     console.print(columns)
 
 
+def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> None:
+    """Print how many raw files each path column names, and which are missing."""
+    from rich.table import Table
+
+    from predict.cohort._messages import quote_ids
+
+    base = cohort.base_dir or Path()
+    files = Table(title="Raw recordings")
+    for header in ("path column", "files named", "not found"):
+        files.add_column(header)
+    for column in cohort.path_columns:
+        named = cohort.data[column].dropna()
+        absent = [
+            pid for pid, value in named.items() if not (base / str(value)).is_file()
+        ]
+        files.add_row(
+            column, str(len(named)), escape(quote_ids(absent)) if absent else "0"
+        )
+    console.print(files)
+    if read:
+        from predict.raw import RawOptions, read_raw_markers
+
+        _, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
+        console.print(escape(report.summary()), soft_wrap=True)
+        for failures in report.failed.values():
+            for pid, reason in failures:
+                console.print(f"  {escape(pid)}: {escape(reason)}", soft_wrap=True)
+
+
 def validate(
     data: Annotated[Path, typer.Argument(help="Cohort table: CSV, TSV or Parquet.")],
     primary_scale: Annotated[
         str | None, typer.Option(help="Scale outcomes derive from: hamd17 or madrs.")
     ] = None,
+    read_raw: Annotated[
+        bool,
+        typer.Option(
+            "--read-raw",
+            help="Also read every raw file named by a path column and report "
+            "the ones that give no markers (default options).",
+        ),
+    ] = False,
 ) -> None:
     """Check a cohort table against the contract and summarise it.
 
@@ -72,6 +109,8 @@ def validate(
 
     cohort = read_cohort_reporting(data, primary_scale)
     render_summary(summarize_cohort(cohort), out_console)
+    if cohort.path_columns:
+        render_raw_files(cohort, out_console, read=read_raw)
     out_console.print(
         f"[green]{escape(str(data))} follows the cohort contract.[/green]",
         soft_wrap=True,

@@ -223,16 +223,6 @@ def read_cohort(
     present = tuple(
         m for m, cols in markers.items() if table[list(cols)].notna().any().any()
     )
-    paths = [c for c in PATH_COLUMNS if c in table and table[c].notna().any()]
-    if paths:
-        warnings.warn(
-            f"Raw-recording path columns ({', '.join(repr(c) for c in paths)}) are "
-            "recognised but their files are not read by this version: a patient "
-            "counts as having a modality only through its precomputed marker "
-            "columns (tep_, emg_, eeg_, fc_).",
-            CohortWarning,
-            stacklevel=2,
-        )
     modalities = tuple(m for m in ("clinical", *MODALITY_PREFIXES) if m in present)
     return Cohort(
         data=table,

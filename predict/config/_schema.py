@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from predict.raw._step import RawOptions
+
 __all__ = [
     "CVConfig",
     "EvaluationConfig",
@@ -205,6 +207,9 @@ class ExperimentConfig(BaseModel):
         See :class:`EvaluationConfig`.
     tracking : TrackingConfig
         See :class:`TrackingConfig`.
+    raw : RawOptions
+        How raw-recording files named by a cohort's path columns become
+        markers (see :class:`predict.raw.RawOptions`).
     seed : int, default=0
         Seeds splits, tuning, models and resampling: same seed, same result.
     n_jobs : int, default=1
@@ -229,6 +234,7 @@ class ExperimentConfig(BaseModel):
     tuning: TuningConfig = Field(default_factory=TuningConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    raw: RawOptions = Field(default_factory=RawOptions)
     seed: int = Field(0, ge=0)
     n_jobs: int = Field(1, ge=-1)
 

@@ -11,6 +11,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from predict.config import ExperimentConfig
     from predict.models import Task
+    from predict.raw import RawReport
 
 __all__ = ["ExperimentResult"]
 
@@ -59,7 +60,10 @@ class ExperimentResult:
     n_excluded : int
         Patients left out because their target is unknown.
     fingerprint : str
-        The cohort's fingerprint.
+        The cohort's fingerprint (after raw files were turned into markers).
+    raw_report : RawReport or None
+        Raw files read and those that gave no markers (``None`` when the
+        cohort has no path columns).
     """
 
     config: ExperimentConfig
@@ -78,6 +82,7 @@ class ExperimentResult:
     decision_curve: pd.DataFrame | None = field(repr=False)
     n_excluded: int
     fingerprint: str
+    raw_report: RawReport | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         row = self.metrics.loc[self.headline]

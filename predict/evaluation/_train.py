@@ -167,6 +167,9 @@ def train(
 
     Raises
     ------
+    RawExtractionError
+        When a raw file named by a path column gives no markers and
+        ``config.raw.on_error`` is ``"error"`` (files are read first, once).
     TrainingError
         Before any fitting, when the cohort cannot be trained with the config
         (missing target, a single class, too few patients of a class, leave-
@@ -190,6 +193,11 @@ def train(
             f"outcomes were derived from '{cohort.primary_scale}': read the table "
             f"with read_cohort(..., primary_scale='{config.primary_scale}')."
         )
+    raw_report = None
+    if cohort.path_columns:
+        from predict.raw import read_raw_markers
+
+        cohort, raw_report = read_raw_markers(cohort, config.raw)
     data, y = target_of(config, cohort)
     check_trainable(config, cohort, y)
     n_jobs = config.n_jobs if n_jobs is None else n_jobs
@@ -260,4 +268,5 @@ def train(
         decision_curve=decision_curve(y, pooled) if config.task == "binary" else None,
         n_excluded=len(cohort.data) - len(data),
         fingerprint=cohort.fingerprint,
+        raw_report=raw_report,
     )

@@ -1,5 +1,35 @@
 """Raw recordings to the contract's marker columns."""
 
 from predict.raw._common import Extraction, RawFileError, check_file
+from predict.raw._connectivity import ConnectivityOptions, extract_connectivity
+from predict.raw._emg import EmgOptions, extract_emg
+from predict.raw._rest_eeg import RestEegOptions, extract_rest_eeg
+from predict.raw._step import (
+    RawExtractionError,
+    RawOptions,
+    RawReport,
+    extract_markers,
+    file_digest,
+    read_raw_markers,
+)
+from predict.raw._tms_eeg import TmsEegOptions, extract_tms_eeg
 
-__all__ = ["Extraction", "RawFileError", "check_file"]
+__all__ = [
+    "ConnectivityOptions",
+    "EmgOptions",
+    "Extraction",
+    "RawExtractionError",
+    "RawFileError",
+    "RawOptions",
+    "RawReport",
+    "RestEegOptions",
+    "TmsEegOptions",
+    "check_file",
+    "extract_connectivity",
+    "extract_emg",
+    "extract_markers",
+    "extract_rest_eeg",
+    "extract_tms_eeg",
+    "file_digest",
+    "read_raw_markers",
+]

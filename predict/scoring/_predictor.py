@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from predict.cohort._contract import MODALITY_PREFIXES, NOT_INPUT, modality_of
+from predict.cohort._contract import (
+    MODALITY_PREFIXES,
+    NOT_INPUT,
+    PATH_COLUMNS,
+    modality_of,
+)
 from predict.cohort._record import parse_records
 from predict.exceptions import UsageError
 from predict.models import unwrap_calibrated
 from predict.scoring._bundle import Bundle, load_bundle
 from predict.scoring._explain import contributions_of, prepare, score_prepared
 from predict.scoring._fast import FastFeatures
+from predict.scoring._input import read_input
 
 __all__ = ["ResponsePredictor", "load_model"]
 
@@ -138,22 +144,6 @@ class ResponsePredictor:
         return {"interval_low": values - q, "interval_high": values + q}
 
     # -- input ---------------------------------------------------------------
-    def _table(self, data: Any) -> pd.DataFrame:
-        """Validate input through the contract; the parsed table by patient id."""
-        from predict.cohort import read_cohort
-        from predict.cohort._read import read_table
-
-        if isinstance(data, str | Path):
-            table = read_table(data)
-        elif isinstance(data, Mapping) and not any(
-            isinstance(v, list | tuple | np.ndarray | pd.Series) for v in data.values()
-        ):
-            table = pd.DataFrame({k: [v] for k, v in data.items()})
-        else:
-            table = pd.DataFrame(data)
-        table = table.drop(columns=[c for c in NOT_INPUT if c in table.columns])
-        return read_cohort(table).data
-
     def _records(self, data: Any) -> tuple[list[str], dict[str, np.ndarray]] | None:
         """Parse a few clean records without pandas, ``None`` to take the full path."""
         if self._fast is None:
@@ -172,11 +162,21 @@ class ResponsePredictor:
                 columns["patient_id"] = list(data.index)
         else:
             return None
-        return parse_records(columns, skip=NOT_INPUT)
+        parsed = parse_records(columns, skip=NOT_INPUT)
+        if parsed is not None and any(
+            c in PATH_COLUMNS and not pd.isna(parsed[1][c]).all() for c in parsed[1]
+        ):
+            return None  # raw files are read on the full path
+        return parsed
 
-    def _warnings(self, columns: Mapping[str, np.ndarray], n: int) -> list[str]:
-        meta = self.metadata
-        per_patient: list[list[str]] = [[] for _ in range(n)]
+    def _warnings(
+        self,
+        columns: Mapping[str, np.ndarray],
+        ids: Sequence[str],
+        notes: Mapping[str, list[str]] | None = None,
+    ) -> list[str]:
+        meta, n = self.metadata, len(ids)
+        per_patient: list[list[str]] = [list((notes or {}).get(i, [])) for i in ids]
         for modality in meta.get("modalities", []):
             if modality not in MODALITY_PREFIXES:
                 continue
@@ -260,11 +260,11 @@ class ResponsePredictor:
                 pipeline, built, self._fast.names, self.task, prepared=prepared
             )
             index = pd.Index(np.asarray(ids, dtype=str), name="patient_id")
-            warnings = self._warnings(parsed, len(ids))
+            warnings = self._warnings(parsed, ids)
             return self._scores(
                 index, values, contrib, self._fast.names, unit, warnings, top
             )
-        frame = self._table(data)
+        frame, notes = read_input(data, self.metadata)
         model = self.bundle.model
         if self.task == "binary":
             values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
@@ -272,7 +272,7 @@ class ResponsePredictor:
             values = np.asarray(model.predict(frame), dtype=float)
         table, unit, _ = self._contributions(frame)
         columns = {c: frame[c].to_numpy() for c in frame.columns}
-        warnings = self._warnings(columns, len(frame))
+        warnings = self._warnings(columns, list(frame.index), notes)
         return self._scores(
             frame.index,
             values,
@@ -304,7 +304,7 @@ class ResponsePredictor:
             Long format: ``patient_id``, ``feature``, ``value`` (the feature
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
-        frame = self._table(data)
+        frame, _ = read_input(data, self.metadata)
         table, unit, built = self._contributions(frame)
         long = table.stack().rename("contribution").to_frame()
         long["value"] = built.stack(future_stack=True).reindex(long.index)

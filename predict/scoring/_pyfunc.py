@@ -48,9 +48,9 @@ class PyfuncModel:
             ``patient_id`` and ``p_response`` (binary targets) or
             ``predicted_pct_change``.
         """
-        from predict.cohort import read_cohort
+        from predict.scoring._input import read_input
 
-        data = read_cohort(pd.DataFrame(model_input)).data
+        data, _ = read_input(pd.DataFrame(model_input), self.bundle.metadata)
         model = self.bundle.model
         if self.bundle.metadata["task"] == "binary":
             values = np.asarray(model.predict_proba(data)[:, 1], dtype=float)

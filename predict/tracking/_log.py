@@ -201,6 +201,12 @@ def log_training(
     if result.permutation_p is not None:
         metrics["permutation_p"] = result.permutation_p
     metrics["n_patients"] = float(len(cohort) - result.n_excluded)
+    raw = result.raw_report
+    if raw is not None:
+        for column, n in raw.read.items():
+            name = column.removesuffix("_path")
+            metrics[f"raw_{name}_files"] = float(n)
+            metrics[f"raw_{name}_failed"] = float(len(raw.failed.get(column, [])))
     mlflow.log_metrics(metrics)
     salt = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp:
@@ -217,6 +223,10 @@ def log_training(
         if result.decision_curve is not None:
             result.decision_curve.to_csv(folder / "decision_curve.csv", index=False)
         result.fold_metrics.to_csv(folder / "fold_metrics.csv", index=False)
+        if raw is not None and not raw.qc.empty:
+            qc = raw.qc.copy()
+            qc.index = pd.Index(hash_ids(qc.index, salt), name="patient_hash")
+            qc.to_csv(folder / "raw_qc.csv")
         mlflow.log_artifacts(str(folder))
     _log_folds(result)
     if bundle is not None:

@@ -1,0 +1,332 @@
+"""Fill a cohort table's marker columns from its raw-recording files.
+
+One function, :func:`extract_markers`, serves training, cross-validation and
+scoring alike: for every patient whose path column names a file it reads the
+file with that modality's reader and writes the markers into the contract's
+columns (the file's values replace any precomputed ones in that row). The
+extraction has no learned state, so applying it to the whole table before
+cross-validation is the same as applying it in every fold; ``train`` does it
+once, and the bundle applies it to new patients with the same options.
+
+Results are cached in memory by the file's content (SHA-256 of the file and
+its companions, such as a BrainVision ``.eeg``/``.vmrk`` or a ``.npy``'s label
+list) and the options, so a file is read once per process however often it
+is scored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from predict.cohort._contract import PATH_COLUMNS, spec_for
+from predict.exceptions import PredictError
+from predict.raw._common import Extraction, RawFileError
+from predict.raw._connectivity import ConnectivityOptions, extract_connectivity
+from predict.raw._emg import EmgOptions, extract_emg
+from predict.raw._rest_eeg import RestEegOptions, extract_rest_eeg
+from predict.raw._tms_eeg import TmsEegOptions, extract_tms_eeg
+
+if TYPE_CHECKING:
+    from predict.cohort import Cohort
+
+__all__ = [
+    "RawExtractionError",
+    "RawOptions",
+    "RawReport",
+    "extract_markers",
+    "file_digest",
+    "read_raw_markers",
+]
+
+#: Path column -> the options field that configures its reader.
+_OPTION_OF = {
+    "tms_eeg_path": "tms_eeg",
+    "rest_eeg_path": "rest_eeg",
+    "fc_matrix_path": "connectivity",
+    "emg_trials_path": "emg",
+}
+
+_LABELS = {
+    "tms_eeg_path": "TMS-EEG",
+    "rest_eeg_path": "resting EEG",
+    "fc_matrix_path": "connectivity",
+    "emg_trials_path": "EMG",
+}
+
+
+class RawExtractionError(PredictError, ValueError):
+    """A patient's raw file could not give markers (``on_error: error``)."""
+
+
+class RawOptions(BaseModel):
+    """How raw recordings become markers (the config's ``raw:`` block).
+
+    Parameters
+    ----------
+    tms_eeg : TmsEegOptions
+        TEP extraction (artifact window, baseline, rejection, ROI, windows).
+    rest_eeg : RestEegOptions
+        Resting-EEG spectra (IAF, frontal theta, alpha asymmetry).
+    connectivity : ConnectivityOptions
+        Seed-target ROI pairs and their output columns.
+    emg : EmgOptions
+        MEP trial bounds and conditions.
+    on_error : {"error", "missing"}, default="error"
+        What a missing, unreadable or too-noisy file does: stop with an error
+        naming the patient and the file, or make that patient's modality
+        missing and count it in the report.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tms_eeg: TmsEegOptions = Field(default_factory=TmsEegOptions)
+    rest_eeg: RestEegOptions = Field(default_factory=RestEegOptions)
+    connectivity: ConnectivityOptions = Field(default_factory=ConnectivityOptions)
+    emg: EmgOptions = Field(default_factory=EmgOptions)
+    on_error: Literal["error", "missing"] = "error"
+
+
+def _readers() -> dict[str, Callable[[Path, Any], Extraction]]:
+    return {
+        "tms_eeg_path": extract_tms_eeg,
+        "rest_eeg_path": extract_rest_eeg,
+        "fc_matrix_path": extract_connectivity,
+        "emg_trials_path": extract_emg,
+    }
+
+
+@dataclass
+class RawReport:
+    """What :func:`extract_markers` read, and what it could not.
+
+    Attributes
+    ----------
+    read : dict of str to int
+        Path column -> files turned into markers.
+    failed : dict of str to list of (str, str)
+        Path column -> ``(patient id, reason)`` for each file that gave no
+        markers (only with ``on_error: missing``).
+    qc : pandas.DataFrame
+        One row per patient with a file, columns ``<path column>:<figure>``
+        (trials kept, channels used, ...), indexed by patient id.
+    """
+
+    read: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    qc: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def n_failed(self) -> int:
+        """Number of files that gave no markers."""
+        return sum(len(v) for v in self.failed.values())
+
+    def summary(self) -> str:
+        """One sentence for the CLI: files read and patients set to missing."""
+        parts = [f"{_LABELS[c]} {n}" for c, n in self.read.items() if n]
+        text = f"Raw recordings: {sum(self.read.values())} files read"
+        text += f" ({', '.join(parts)})" if parts else ""
+        for column, failures in self.failed.items():
+            if failures:
+                ids = ", ".join(pid for pid, _ in failures[:5])
+                more = "" if len(failures) <= 5 else ", ..."
+                text += (
+                    f"; {len(failures)} patient(s)' {_LABELS[column]} set to missing "
+                    f"({ids}{more})"
+                )
+        return text + "."
+
+
+_CACHE: dict[tuple[str, str], Extraction | RawFileError] = {}
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
+def _companions(path: Path) -> list[Path]:
+    """Return the file and the files that belong to it (same stem, same folder)."""
+    stem = path.name.split(".")[0]
+    return sorted(p for p in path.parent.glob(f"{glob.escape(stem)}.*") if p.is_file())
+
+
+def file_digest(path: Path) -> str:
+    """Return the SHA-256 of a raw file and its companion files.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The raw file.
+
+    Returns
+    -------
+    digest : str
+        Hex digest; memoised per (path, size, modification time).
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        for part in _companions(path) or [path]:
+            digest.update(part.name.encode())
+            with part.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
+
+
+def _check_ranges(extraction: Extraction, path: Path) -> None:
+    """Refuse markers outside the contract's plausible ranges (a bad recording)."""
+    for column, value in extraction.markers.items():
+        spec = spec_for(column)
+        if spec is None or value is None or math.isnan(value):
+            continue
+        if (spec.low is not None and value < spec.low) or (
+            spec.high is not None and value > spec.high
+        ):
+            raise RawFileError(
+                f"File '{path}' gives {column} = {value:g}, outside the contract's "
+                f"plausible {spec.range_text()}: the recording is too noisy or "
+                "not in the expected units."
+            )
+
+
+def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
+    if not path.is_file():
+        raise RawFileError(f"File '{path}' does not exist or is not a file.")
+    sub = getattr(options, _OPTION_OF[column])
+    key = (file_digest(path), f"{column}:{sub.model_dump_json()}")
+    if key not in _CACHE:
+        try:
+            extraction = _readers()[column](path, sub)
+            _check_ranges(extraction, path)
+        except RawFileError as exc:  # a bad file stays bad: not read again
+            _CACHE[key] = exc
+            raise
+        _CACHE[key] = extraction
+    cached = _CACHE[key]
+    if isinstance(cached, RawFileError):
+        raise cached
+    return cached
+
+
+def _resolve(value: str, base_dir: Path | None) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return path
+
+
+def extract_markers(
+    table: pd.DataFrame,
+    options: RawOptions | None = None,
+    *,
+    base_dir: str | Path | None = None,
+) -> tuple[pd.DataFrame, RawReport]:
+    """Return the table with markers read from its raw files, and a report.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A validated cohort table (``Cohort.data``), indexed by patient id.
+    options : RawOptions or None, default=None
+        Reader options; defaults when ``None``.
+    base_dir : str, path-like or None, default=None
+        Folder relative paths are resolved against (the table's folder);
+        the working directory when ``None``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        A copy with each file's markers in its modality's contract columns
+        (added when absent); a failed file's modality is missing in that row
+        when ``on_error`` is ``"missing"``.
+    report : RawReport
+        Files read, failures and quality-control figures.
+
+    Raises
+    ------
+    RawExtractionError
+        With ``on_error: "error"``, for the first file that gives no markers,
+        naming the patient, the path column and the file.
+    """
+    options = options or RawOptions()
+    base = Path(base_dir) if base_dir is not None else None
+    out = table.copy()
+    report = RawReport()
+    qc: dict[str, dict[str, Any]] = {}
+    for column in PATH_COLUMNS:
+        if column not in table.columns:
+            continue
+        values = table[column]
+        rows = [i for i, v in enumerate(values.to_numpy()) if isinstance(v, str) and v]
+        report.read[column] = 0
+        report.failed[column] = []
+        for i in rows:
+            pid = str(table.index[i])
+            path = _resolve(values.iloc[i], base)
+            try:
+                extraction = _extract(column, path, options)
+            except RawFileError as exc:
+                if options.on_error == "error":
+                    raise RawExtractionError(
+                        f"Patient {pid}: column '{column}' names a file that gives "
+                        f"no markers. {exc} Fix or remove the file, or set "
+                        "`raw: {on_error: missing}` to score this modality as "
+                        "missing for such patients."
+                    ) from exc
+                report.failed[column].append((pid, str(exc)))
+                continue
+            for name, value in extraction.markers.items():
+                if name not in out.columns:
+                    out[name] = np.nan
+                out.iloc[i, out.columns.get_loc(name)] = value
+            report.read[column] += 1
+            for key, figure in extraction.qc.items():
+                qc.setdefault(pid, {})[f"{column}:{key}"] = figure
+    if qc:
+        report.qc = pd.DataFrame.from_dict(qc, orient="index")
+        report.qc.index.name = table.index.name
+    return out, report
+
+
+def read_raw_markers(
+    cohort: Cohort, options: RawOptions | None = None
+) -> tuple[Cohort, RawReport]:
+    """Return the cohort with markers from its raw files, and the report.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A validated cohort; relative paths resolve against its table's folder.
+    options : RawOptions or None, default=None
+        Reader options; defaults when ``None``.
+
+    Returns
+    -------
+    cohort : Cohort
+        Re-validated with the extracted markers (so each modality counts as
+        present for patients whose file gave markers).
+    report : RawReport
+
+    Raises
+    ------
+    RawExtractionError
+        With ``on_error: "error"``, for the first file that gives no markers.
+    """
+    from predict.cohort import read_cohort
+
+    table, report = extract_markers(cohort.data, options, base_dir=cohort.base_dir)
+    derived = [c for c in table.columns if spec_for(str(c)) is None]  # pct_change
+    filled = read_cohort(
+        table.drop(columns=derived), primary_scale=cohort.primary_scale
+    )
+    return dataclasses.replace(filled, source=cohort.source), report

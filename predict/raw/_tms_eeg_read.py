@@ -1,0 +1,232 @@
+"""Readers of TMS-EEG recordings: every format becomes trials x channels x samples.
+
+MNE reads and epochs the files (``mne.read_epochs``, ``read_raw_brainvision``,
+``read_raw_edf``, ``events_from_annotations``, ``mne.Epochs``); this module only
+checks what each format must hold and names the file in every error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from predict.raw._common import RawFileError
+
+if TYPE_CHECKING:
+    import mne
+
+__all__ = ["SUFFIXES", "TrialData", "read_trials"]
+
+#: File endings ``extract_tms_eeg`` accepts, lower case.
+SUFFIXES = ("-epo.fif", "-epo.fif.gz", ".vhdr", ".edf", ".npz")
+
+#: Keys an ``.npz`` recording must hold.
+NPZ_KEYS = ("data", "sfreq", "ch_names", "tmin")
+
+
+@dataclass(frozen=True)
+class TrialData:
+    """Single-pulse trials of one recording, as read from its file.
+
+    Parameters
+    ----------
+    data : ndarray of shape (n_trials, n_channels, n_times)
+        EEG in volts, one epoch per pulse.
+    sfreq : float
+        Sampling rate in Hz.
+    ch_names : tuple of str
+        EEG channel names, in the order of ``data``'s second axis.
+    tmin : float
+        Time of the first sample relative to the pulse, in seconds.
+    n_pulses : int
+        Pulses in the file; larger than ``n_trials`` when MNE could not cut some
+        epochs (too close to the recording's edges or overlapping a ``BAD_``
+        annotation).
+    """
+
+    data: np.ndarray
+    sfreq: float
+    ch_names: tuple[str, ...]
+    tmin: float
+    n_pulses: int
+
+    @property
+    def times(self) -> np.ndarray:
+        """Sample times relative to the pulse, in seconds."""
+        return self.tmin + np.arange(self.data.shape[-1]) / self.sfreq
+
+
+def read_trials(
+    path: Path, *, annotation: str, epoch_s: tuple[float, float]
+) -> TrialData:
+    """Read one TMS-EEG recording into trials.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A checked file with one of :data:`SUFFIXES`.
+    annotation : str
+        Description of the pulse annotations in continuous recordings; a
+        BrainVision marker ``"<type>/<annotation>"`` (``"Comment/TMS"``) matches.
+    epoch_s : tuple of float
+        Start and end of the epochs cut around each pulse, in seconds.
+
+    Returns
+    -------
+    trials : TrialData
+
+    Raises
+    ------
+    RawFileError
+        If the file cannot be read or does not hold what its format needs.
+    """
+    name = path.name.lower()
+    if name.endswith(".npz"):
+        trials = _read_npz(path)
+    elif name.endswith((".vhdr", ".edf")):
+        trials = _read_continuous(path, annotation, epoch_s)
+    else:
+        trials = _read_fif(path)
+    if not np.all(np.isfinite(trials.data)):
+        raise RawFileError(
+            f"File '{path}' holds non-finite EEG samples (NaN or inf): expected "
+            "finite voltages in every trial and channel."
+        )
+    return trials
+
+
+def _from_epochs(path: Path, epochs: mne.BaseEpochs, n_pulses: int) -> TrialData:
+    """Pick the good EEG channels of ``epochs`` and return their trials."""
+    import mne
+
+    picks = mne.pick_types(epochs.info, eeg=True, exclude="bads")
+    if len(picks) == 0:
+        raise RawFileError(
+            f"File '{path}' has no good EEG channel (channel types "
+            f"{sorted(set(epochs.get_channel_types()))}, bad channels "
+            f"{epochs.info['bads']}): expected EEG channels."
+        )
+    eeg = epochs if len(picks) == len(epochs.ch_names) else epochs.pick(picks)
+    if len(eeg) == 0:
+        raise RawFileError(
+            f"File '{path}' has no complete epoch around its {n_pulses} pulses: "
+            "every one is too close to the recording's edges or marked bad."
+        )
+    return TrialData(
+        data=eeg.get_data(copy=False),
+        sfreq=float(eeg.info["sfreq"]),
+        ch_names=tuple(eeg.ch_names),
+        tmin=float(eeg.times[0]),
+        n_pulses=n_pulses,
+    )
+
+
+def _read_fif(path: Path) -> TrialData:
+    import mne
+
+    try:
+        epochs = mne.read_epochs(path, preload=True, verbose="error")
+    except Exception as exc:  # MNE raises many types for a broken file
+        raise RawFileError(
+            f"File '{path}' could not be read as MNE epochs ({exc}): expected a "
+            "file written by mne.Epochs.save."
+        ) from exc
+    return _from_epochs(path, epochs, len(epochs))
+
+
+def _read_continuous(
+    path: Path, annotation: str, epoch_s: tuple[float, float]
+) -> TrialData:
+    import mne
+
+    reader = (
+        mne.io.read_raw_edf
+        if path.name.lower().endswith(".edf")
+        else mne.io.read_raw_brainvision
+    )
+    try:
+        raw = reader(path, preload=False, verbose="error")
+    except Exception as exc:  # MNE raises many types for a broken file
+        raise RawFileError(
+            f"File '{path}' could not be read as a continuous recording ({exc})."
+        ) from exc
+    descriptions = sorted(set(raw.annotations.description))
+    pulses = [
+        d for d in descriptions if d == annotation or d.endswith(f"/{annotation}")
+    ]
+    if not pulses:
+        found = ", ".join(repr(d) for d in descriptions) or "none"
+        raise RawFileError(
+            f"File '{path}' has no '{annotation}' annotation marking the TMS pulses "
+            f"(annotations found: {found}): set the pulse annotation's description "
+            "in the options if the file uses another name."
+        )
+    events, _ = mne.events_from_annotations(
+        raw, event_id=dict.fromkeys(pulses, 1), verbose="error"
+    )
+    try:
+        epochs = mne.Epochs(
+            raw,
+            events,
+            tmin=epoch_s[0],
+            tmax=epoch_s[1],
+            baseline=None,
+            preload=True,
+            verbose="error",
+        )
+    except Exception as exc:  # a truncated data file fails only here
+        raise RawFileError(
+            f"File '{path}' could not be epoched around its pulses ({exc})."
+        ) from exc
+    return _from_epochs(path, epochs, len(events))
+
+
+def _read_npz(path: Path) -> TrialData:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in NPZ_KEYS if k not in npz.files]
+            if missing:
+                raise RawFileError(
+                    f"File '{path}' lacks the key(s) {', '.join(map(repr, missing))}:"
+                    f" expected {', '.join(map(repr, NPZ_KEYS))} (has "
+                    f"{', '.join(map(repr, npz.files)) or 'none'})."
+                )
+            data = np.asarray(npz["data"], dtype=float)
+            sfreq = np.asarray(npz["sfreq"], dtype=float)
+            ch_names = np.asarray(npz["ch_names"])
+            tmin = np.asarray(npz["tmin"], dtype=float)
+    except RawFileError:
+        raise
+    except Exception as exc:  # zip, pickle and dtype errors
+        raise RawFileError(
+            f"File '{path}' could not be read as a .npz TMS-EEG recording ({exc})."
+        ) from exc
+    if data.ndim != 3 or 0 in data.shape:
+        raise RawFileError(
+            f"File '{path}': 'data' has shape {data.shape}, expected a non-empty "
+            "(trials, channels, samples) array."
+        )
+    if sfreq.size != 1 or not np.isfinite(sfreq).all() or sfreq.item() <= 0:
+        raise RawFileError(
+            f"File '{path}': 'sfreq' must be one positive sampling rate in Hz, got "
+            f"{sfreq.tolist()}."
+        )
+    if tmin.size != 1 or not np.isfinite(tmin).all():
+        raise RawFileError(
+            f"File '{path}': 'tmin' must be one time in seconds, got {tmin.tolist()}."
+        )
+    if ch_names.ndim != 1 or ch_names.size != data.shape[1]:
+        raise RawFileError(
+            f"File '{path}': 'ch_names' has {ch_names.size} names for "
+            f"{data.shape[1]} channels in 'data': expected one name per channel."
+        )
+    return TrialData(
+        data=data,
+        sfreq=sfreq.item(),
+        ch_names=tuple(str(c) for c in ch_names),
+        tmin=tmin.item(),
+        n_pulses=data.shape[0],
+    )

@@ -1,0 +1,90 @@
+"""New patients' input, read the way the training cohort was read.
+
+The table goes through the cohort contract (same errors as training), its
+outcome columns are dropped, and raw-recording files named by its path
+columns are turned into markers with the options the model was trained with.
+:class:`ResponsePredictor` and the MLflow ``pyfunc`` flavour both read input
+here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from predict.cohort._contract import NOT_INPUT
+
+__all__ = ["read_input"]
+
+_LABELS = {
+    "tms_eeg_path": "TMS-EEG",
+    "rest_eeg_path": "resting EEG",
+    "fc_matrix_path": "connectivity",
+    "emg_trials_path": "EMG",
+}
+
+
+def _frame(data: Any) -> pd.DataFrame:
+    from predict.cohort._read import read_table
+
+    if isinstance(data, str | Path):
+        return read_table(data)
+    if isinstance(data, Mapping) and not any(
+        isinstance(v, list | tuple | np.ndarray | pd.Series) for v in data.values()
+    ):
+        return pd.DataFrame({k: [v] for k, v in data.items()})
+    return pd.DataFrame(data)
+
+
+def read_input(
+    data: Any, metadata: Mapping[str, Any]
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Validate new patients and read their raw files.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, mapping or path
+        Patients in the contract's columns: a table, a file, or one patient
+        as a mapping of column to value.
+    metadata : mapping
+        The bundle's metadata; its ``config["raw"]`` block sets the raw-file
+        options (defaults for bundles without one).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Parsed input indexed by ``patient_id``, markers from raw files in.
+    notes : dict of str to list of str
+        Patient id -> raw files that gave no markers (``on_error: missing``),
+        for the output's warnings.
+
+    Raises
+    ------
+    CohortError
+        When the input breaks the cohort contract.
+    RawExtractionError
+        When a raw file gives no markers and ``on_error`` is ``"error"``.
+    """
+    from predict.cohort import read_cohort
+
+    table = _frame(data)
+    table = table.drop(columns=[c for c in NOT_INPUT if c in table.columns])
+    cohort = read_cohort(table)
+    notes: dict[str, list[str]] = {}
+    if not cohort.path_columns:
+        return cohort.data, notes
+    from predict.raw import RawOptions, extract_markers
+
+    options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
+    base_dir = Path(data).parent if isinstance(data, str | Path) else None
+    filled, report = extract_markers(cohort.data, options, base_dir=base_dir)
+    for column, failures in report.failed.items():
+        for pid, reason in failures:
+            notes.setdefault(pid, []).append(
+                f"{_LABELS[column]} file gave no markers ({reason})"
+            )
+    return read_cohort(filled).data, notes
