@@ -60,6 +60,8 @@ TRUSTED_TYPES: list[str] = [
     "predict.features._rest_eeg.RestEEGFeatures",
     "predict.features._tms_eeg.TMSEEGFeatures",
     "predict.features._tms_emg.TMSEMGFeatures",
+    "predict.harmonize._combat.ComBat",
+    "predict.harmonize._compose.HarmonizedFeatures",
     "predict.scoring._bundle.XGBoostRef",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
