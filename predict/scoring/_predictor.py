@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from predict.cohort import Cohort
 from predict.cohort._contract import MODALITY_PREFIXES, NOT_INPUT
-from predict.exceptions import UsageError
+from predict.exceptions import HarmonizationWarning, UsageError
 from predict.scoring._bundle import Bundle, load_bundle
 from predict.scoring._explain import contributions
 
@@ -49,6 +50,14 @@ def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredicto
 
         source = mlflow.artifacts.download_artifacts(artifact_uri=text)
     return ResponsePredictor(load_bundle(source), coverage=coverage)
+
+
+def _harmonizer(model: Any) -> Any:
+    """Return the fitted ComBat step of a bundle's model, or None."""
+    from predict.models import unwrap_calibrated
+
+    features = unwrap_calibrated(model).steps[0][1]
+    return getattr(features, "named_steps", {}).get("harmonize")
 
 
 def _top_features(table: pd.DataFrame, top: int) -> list[str]:
@@ -159,11 +168,18 @@ class ResponsePredictor:
                     f"{column} = {values[i]:g} outside the training range "
                     f"{low:g} to {high:g}"
                 )
+        harmonizer = _harmonizer(self.bundle.model)
+        if harmonizer is not None:
+            for row, note in enumerate(harmonizer.notes(data)):
+                if note:
+                    per_patient[row].append(note)
         sites = set(meta.get("sites", []))
         if sites and "site" in data:
             for row, site in enumerate(data["site"].to_numpy()):
                 if isinstance(site, str) and site not in sites:
-                    per_patient[row].append(f"site '{site}' not seen in training")
+                    seen = f"site '{site}' not seen in training"
+                    if not any(w.startswith(seen) for w in per_patient[row]):
+                        per_patient[row].append(seen)
         return ["; ".join(w) for w in per_patient]
 
     # -- public API ----------------------------------------------------------
@@ -191,18 +207,21 @@ class ResponsePredictor:
         cohort = self._cohort(data)
         frame = cohort.data
         model = self.bundle.model
-        if self.task == "binary":
-            values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
-            out = pd.DataFrame({"p_response": values}, index=frame.index)
-        else:
-            values = np.asarray(model.predict(frame), dtype=float)
-            out = pd.DataFrame({"predicted_pct_change": values}, index=frame.index)
+        with warnings.catch_warnings():
+            # Unharmonised patients are named in the ``warnings`` column instead.
+            warnings.simplefilter("ignore", HarmonizationWarning)
+            if self.task == "binary":
+                values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
+                out = pd.DataFrame({"p_response": values}, index=frame.index)
+            else:
+                values = np.asarray(model.predict(frame), dtype=float)
+                out = pd.DataFrame({"predicted_pct_change": values}, index=frame.index)
+            table, unit = contributions(model, frame, self.task)
         uncertainty = self._uncertainty(values)
         uncertainty.index = frame.index
         out = out.join(uncertainty)
         if self.task == "binary" and self.threshold is not None:
             out["predicted_response"] = (values >= self.threshold).astype(int)
-        table, unit = contributions(model, frame, self.task)
         out["top_features"] = _top_features(table, top)
         out["contribution_unit"] = unit
         out["warnings"] = self._warnings(cohort)
@@ -218,10 +237,12 @@ class ResponsePredictor:
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
         frame = self._cohort(data).data
-        table, unit = contributions(self.bundle.model, frame, self.task)
         from predict.models import unwrap_calibrated
 
-        built = unwrap_calibrated(self.bundle.model).steps[0][1].transform(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HarmonizationWarning)  # see predict()
+            table, unit = contributions(self.bundle.model, frame, self.task)
+            built = unwrap_calibrated(self.bundle.model).steps[0][1].transform(frame)
         long = table.stack().rename("contribution").to_frame()
         long["value"] = built.stack(future_stack=True).reindex(long.index)
         long["unit"] = unit

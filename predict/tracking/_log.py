@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import subprocess
 import tempfile
@@ -153,6 +154,34 @@ def _metrics(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def _metric_key(text: str) -> str:
+    """Make a site name safe inside an MLflow metric name."""
+    return re.sub(r"[^0-9A-Za-z_.-]", "_", text)
+
+
+def _site_metrics(result: ExperimentResult) -> dict[str, float]:
+    """Per-site metrics and their spread as MLflow metrics (leave-site-out).
+
+    Returns
+    -------
+    metrics : dict of str to float
+        ``site_<site>_<metric>`` (site names with characters other than
+        letters, digits, ``_``, ``.`` and ``-`` replaced by ``_``), ``site_n``
+        per site, and ``site_<metric>_<stat>`` for ``mean``, ``sd``, ``min``,
+        ``max``, ``iqr``; empty unless leave-site-out.
+    """
+    out: dict[str, float] = {}
+    for site, row in result.site_metrics().iterrows():
+        for name, value in row.items():
+            if pd.notna(value):
+                out[f"site_{_metric_key(str(site))}_{name}"] = float(value)
+    for name, row in result.site_spread().iterrows():
+        for stat, value in row.items():
+            if pd.notna(value):
+                out[f"site_{name}_{stat}"] = float(value)
+    return out
+
+
 def log_training(
     result: ExperimentResult,
     cohort: Cohort,
@@ -201,6 +230,7 @@ def log_training(
     if result.permutation_p is not None:
         metrics["permutation_p"] = result.permutation_p
     metrics["n_patients"] = float(len(cohort) - result.n_excluded)
+    metrics.update(_site_metrics(result))
     mlflow.log_metrics(metrics)
     salt = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp:
@@ -217,6 +247,8 @@ def log_training(
         if result.decision_curve is not None:
             result.decision_curve.to_csv(folder / "decision_curve.csv", index=False)
         result.fold_metrics.to_csv(folder / "fold_metrics.csv", index=False)
+        if not result.site_metrics().empty:
+            result.site_metrics().to_csv(folder / "site_metrics.csv")
         mlflow.log_artifacts(str(folder))
     _log_folds(result)
     if bundle is not None:
