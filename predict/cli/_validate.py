@@ -96,7 +96,6 @@ def validate(
     """
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.cohort import summarize_cohort
-
     from predict.harmonize import site_predictability
 
     cohort = read_cohort_reporting(data, primary_scale)

@@ -187,7 +187,7 @@ class HarmonizeConfig(BaseModel):
 
     method: Literal["combat"] = "combat"
     covariates: list[Literal["age", "sex", "baseline"]] = Field(
-        default_factory=lambda: ["age", "sex", "baseline"]
+        default_factory=lambda: ["age", "sex", "baseline"]  # type: ignore[arg-type]
     )
     modalities: (
         Literal["all"]

@@ -147,7 +147,9 @@ class ExperimentResult:
             sites where a metric is undefined (one class). Empty unless
             leave-site-out.
         """
-        sites = self.site_metrics().drop(columns=["n", "response_rate"], errors="ignore")
+        sites = self.site_metrics().drop(
+            columns=["n", "response_rate"], errors="ignore"
+        )
         rows = {}
         for key in sites.columns:
             values = sites[key].dropna().to_numpy(dtype=float)

@@ -26,7 +26,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from predict.cohort._contract import MODALITY_PREFIXES, PATH_COLUMNS, SCALES
+from predict.cohort._contract import (
+    MODALITY_PREFIXES,
+    NOT_INPUT,
+    PATH_COLUMNS,
+    SCALES,
+)
 from predict.cohort._messages import plural
 from predict.exceptions import ConfigError, HarmonizationWarning
 
@@ -152,8 +157,17 @@ class ComBat(TransformerMixin, BaseEstimator):
 
     # -- helpers ---------------------------------------------------------
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame | None:
-        """Validate ``X``; return it as a table, or None for an array."""
+        """Validate ``X``; return it as a table, or None for an array.
+
+        Outcome columns are never inputs (left out); input columns seen in
+        ``fit`` but absent from a table are added as missing, so patients are
+        scored without outcomes and a modality absent from the input passes.
+        """
         if isinstance(X, pd.DataFrame) and X.shape[0] > 0:
+            X = X.drop(columns=[c for c in X.columns if c in NOT_INPUT])
+            names = getattr(self, "feature_names_in_", None)
+            if not reset and names is not None and not set(names) <= set(X.columns):
+                X = X.reindex(columns=list(names))
             validate_data(self, X, reset=reset, skip_check_array=True)
             return X
         validate_data(self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan")
@@ -378,10 +392,10 @@ class ComBat(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        harmonised : pandas.DataFrame of shape (n_patients, n_columns)
-            A copy of ``X``; rows missing a marker of a modality, and rows
-            whose site cannot be adjusted (see the class docstring), keep
-            that modality's values.
+        harmonised : pandas.DataFrame of shape (n_patients, n_features_in_)
+            A copy of ``X`` without its outcome columns; rows missing a
+            marker of a modality, and rows whose site cannot be adjusted (see
+            the class docstring), keep that modality's values.
 
         Warns
         -----

@@ -31,6 +31,12 @@ def _markers(data: pd.DataFrame, modality: str) -> list[str]:
     ]
 
 
+def _classifier(markers: list[str]) -> list[object]:
+    """Select a modality's markers, standardise, logistic regression."""
+    select = ColumnTransformer([("markers", "passthrough", markers)])
+    return [select, StandardScaler(), LogisticRegression(max_iter=1000)]
+
+
 def site_predictability(
     cohort: Cohort,
     *,
@@ -92,13 +98,9 @@ def site_predictability(
             continue
         cv = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
 
-        def classifier() -> list[object]:
-            select = ColumnTransformer([("markers", "passthrough", markers)])
-            return [select, StandardScaler(), LogisticRegression(max_iter=1000)]
-
         combat = ComBat(covariates=tuple(covariates), modalities=[modality])
         scores = []
-        for steps in (classifier(), [combat, *classifier()]):
+        for steps in (_classifier(markers), [combat, *_classifier(markers)]):
             result = cross_val_score(
                 make_pipeline(*steps), part, site, cv=cv, scoring="balanced_accuracy"
             )

@@ -1,0 +1,39 @@
+"""The ``harmonize:`` config block and the validate diagnostics."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from predict import read_cohort, simulate_cohort, train
+from predict.cli import app
+from predict.config import ExperimentConfig
+from predict.exceptions import TrainingError
+from tests.evaluation.conftest import fast_config
+
+
+def test_config_block_defaults_and_errors():
+    config = ExperimentConfig(features={"clinical": {}}, harmonize={})
+    assert config.harmonize is not None
+    assert config.harmonize.covariates == ["age", "sex", "baseline"]
+    assert ExperimentConfig(features={"clinical": {}}).harmonize is None
+    with pytest.raises(ValidationError, match="unseen_site"):
+        ExperimentConfig(features={"clinical": {}}, harmonize={"unseen_site": "guess"})
+    with pytest.raises(ValidationError, match="covariates"):
+        ExperimentConfig(features={"clinical": {}}, harmonize={"covariates": ["iq"]})
+
+
+def test_harmonize_needs_a_site_column():
+    cohort = read_cohort(simulate_cohort(80, seed=3).drop(columns="site"))
+    with pytest.raises(TrainingError, match="no 'site' column"):
+        train(fast_config(harmonize={}), cohort)
+
+
+def test_validate_shows_site_effects(tmp_path):
+    path = tmp_path / "cohort.csv"
+    simulate_cohort(200, seed=0).to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["validate", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Site effects" in result.output
+    assert "tms_emg" in result.output and "chance" in result.output
