@@ -21,30 +21,38 @@ SCALES = (1.3, 0.7, 1.2, 0.85)
 RATES = (0.25, 0.4, 0.55, 0.7)
 
 
-def multisite_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
-    """Return a cohort table whose sites shift markers and response rates."""
-    rng = np.random.default_rng(seed)
-    table = simulate_cohort(n, seed=seed, n_sites=4, missing=False)
-    sites = sorted(table["site"].unique())
-    markers = [
+def _markers(table: pd.DataFrame) -> list[str]:
+    return [
         c
         for c in table.columns
         if c.startswith(tuple(MODALITY_PREFIXES.values()))
         and pd.api.types.is_numeric_dtype(table[c])
     ]
-    for column in markers:
+
+
+def _clip(column: str, out: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Keep moved values inside the contract's range (and positive ones positive)."""
+    spec = spec_for(column)
+    low = spec.low if spec is not None and spec.low is not None else -np.inf
+    high = spec.high if spec is not None and spec.high is not None else np.inf
+    if values.min() > 0:  # positive quantities (ratios, power, BDNF) stay so
+        low = max(low, 0.5 * values.min())
+    return np.clip(out, low, high)
+
+
+def multisite_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Return a cohort table whose sites shift markers and response rates."""
+    rng = np.random.default_rng(seed)
+    table = simulate_cohort(n, seed=seed, n_sites=4, missing=False)
+    sites = sorted(table["site"].unique())
+    for column in _markers(table):
         values = table[column].to_numpy(dtype=float)
         mean, sd = values.mean(), values.std()
         out = values.copy()
         for k, site in enumerate(sites):
             rows = (table["site"] == site).to_numpy()
             out[rows] = mean + (values[rows] - mean) * SCALES[k] + SHIFTS[k] * sd
-        spec = spec_for(column)
-        low = spec.low if spec is not None and spec.low is not None else -np.inf
-        high = spec.high if spec is not None and spec.high is not None else np.inf
-        if values.min() > 0:  # positive quantities (ratios, power, BDNF) stay so
-            low = max(low, 0.5 * values.min())
-        table[column] = np.clip(out, low, high)
+        table[column] = _clip(column, out, values)
     response = (table["endpoint_hamd17"] <= 0.5 * table["baseline_hamd17"]).to_numpy()
     keep = np.zeros(len(table), dtype=bool)
     for k, site in enumerate(sites):
@@ -55,3 +63,31 @@ def multisite_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
         keep[rng.choice(pos, n_pos, replace=False)] = True
         keep[rng.choice(neg, int(round(n_site)) - n_pos, replace=False)] = True
     return table.loc[keep].reset_index(drop=True)
+
+
+def response_effect_table(
+    n: int = 600, seed: int = 0, effect: float = 0.5
+) -> pd.DataFrame:
+    """Return a multisite table whose markers follow ComBat's own model.
+
+    Each numeric marker is ``mean + sd * (shift_site + effect * response +
+    scale_site * z)`` with ``z`` the simulator's standardised marker: response
+    moves every marker by ``effect`` SDs, sites shift the mean and scale the
+    residual, and sites differ in response rate (as in :func:`multisite_table`).
+    """
+    table = multisite_table(n, seed=seed)
+    sites = sorted(table["site"].unique())
+    response = (table["endpoint_hamd17"] <= 0.5 * table["baseline_hamd17"]).to_numpy()
+    for column in _markers(table):
+        values = table[column].to_numpy(dtype=float)
+        mean, sd = values.mean(), values.std()
+        z = (values - mean) / sd
+        out = np.empty_like(values)
+        for k, site in enumerate(sites):
+            rows = (table["site"] == site).to_numpy()
+            site_z = (z[rows] - z[rows].mean()) / z[rows].std()
+            out[rows] = mean + sd * (
+                SHIFTS[k] + effect * response[rows] + SCALES[k] * site_z
+            )
+        table[column] = _clip(column, out, values)
+    return table
