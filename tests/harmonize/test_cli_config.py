@@ -37,3 +37,20 @@ def test_validate_shows_site_effects(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Site effects" in result.output
     assert "tms_emg" in result.output and "chance" in result.output
+
+
+def test_site_metrics_only_for_leave_site_out():
+    from rich.console import Console
+
+    from predict.cli._train import render_result
+
+    cohort = read_cohort(simulate_cohort(150, seed=3))
+    stratified = train(fast_config(), cohort)
+    assert stratified.site_metrics().empty and stratified.site_spread().empty
+    loso = train(fast_config(cv={"outer": {"scheme": "leave_site_out"}}), cohort)
+    assert list(loso.site_metrics().index) == cohort.sites
+    console = Console(record=True, width=200)
+    render_result(loso, console)
+    text = console.export_text()
+    assert "Per held-out site (leave-site-out)" in text
+    assert "site-A" in text and "iqr" in text
