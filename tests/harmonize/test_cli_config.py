@@ -54,3 +54,19 @@ def test_site_metrics_only_for_leave_site_out():
     text = console.export_text()
     assert "Per held-out site (leave-site-out)" in text
     assert "site-A" in text and "iqr" in text
+
+
+def test_build_features_harmonises_when_configured():
+    from predict.features import build_features
+
+    cohort = read_cohort(simulate_cohort(200, seed=4))
+    plain = ExperimentConfig(features={"tms_emg": {}})
+    harmonised = ExperimentConfig(features={"tms_emg": {}}, harmonize={})
+    before = build_features(plain, cohort)
+    after = build_features(harmonised, cohort)
+    assert list(after.columns) == list(before.columns)
+    site = cohort.data["site"]
+    column = "tms_emg__emg_csp_ms"
+    assert after.groupby(site)[column].mean().std() < (
+        before.groupby(site)[column].mean().std()
+    )
