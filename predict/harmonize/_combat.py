@@ -13,8 +13,6 @@ and applied per patient.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import warnings
 from collections.abc import Sequence
 from numbers import Integral
@@ -34,22 +32,14 @@ from predict.cohort._contract import (
 )
 from predict.cohort._messages import plural
 from predict.exceptions import ConfigError, HarmonizationWarning
+from predict.harmonize._estimate import (
+    estimate_new_site,
+    fit_sites,
+    numeric,
+    sex_code,
+)
 
 __all__ = ["ComBat", "HarmonizationWarning"]
-
-#: Fewest complete rows a training site needs to get its own ComBat estimates.
-MIN_FIT_ROWS = 3
-
-
-def _numeric(values: Any) -> np.ndarray:
-    return np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-
-
-def _sex(values: Any) -> np.ndarray:
-    text = pd.Series(values, dtype=object).astype("string").str.upper().str[:1]
-    male = (text == "M").fillna(False).to_numpy(dtype=bool)
-    female = (text == "F").fillna(False).to_numpy(dtype=bool)
-    return np.where(male, 1.0, np.where(female, 0.0, np.nan))
 
 
 class ComBat(TransformerMixin, BaseEstimator):
@@ -187,7 +177,7 @@ class ComBat(TransformerMixin, BaseEstimator):
         parts = []
         for column, fill in zip(self.covariates_, self.covariate_fill_, strict=True):
             raw = frame[column] if column in frame else np.full(len(frame), np.nan)
-            values = _sex(raw) if column == "sex" else _numeric(raw)
+            values = sex_code(raw) if column == "sex" else numeric(raw)
             parts.append(np.where(np.isnan(values), fill, values))
         if not parts:
             return np.empty((len(frame), 0))
@@ -209,48 +199,13 @@ class ComBat(TransformerMixin, BaseEstimator):
         self, frame: pd.DataFrame, columns: list[str], design: np.ndarray
     ) -> dict[str, Any] | str:
         """Fit one modality's ComBat; return its state or why it was skipped."""
-        from neuroCombat import neuroCombat
-
-        values = frame[columns].to_numpy(dtype=float)
-        site = frame[self.site_column].to_numpy(dtype=object)
-        complete = ~np.isnan(values).any(axis=1) & ~pd.isna(site)
-        sites, counts = np.unique(site[complete].astype(str), return_counts=True)
-        kept = sites[counts >= MIN_FIT_ROWS]
-        if len(kept) < 2:
-            return f"fewer than 2 sites with {MIN_FIT_ROWS} or more complete rows"
-        rows = complete & np.isin(site.astype(str), kept)
-        cov = design[rows]
-        varies = np.nanstd(cov, axis=0) > 0 if cov.size else np.zeros(0, bool)
-        names = [f"c{j}" for j in np.flatnonzero(varies)]
-        covars = pd.DataFrame(cov[:, varies], columns=names)
-        covars.insert(0, "batch", site[rows].astype(str))
-        eb = bool(self.eb and len(columns) > 1)
-        # neuroCombat prints its progress, and computes (unused) priors that are
-        # undefined for a single marker: keep both quiet.
-        with (
-            contextlib.redirect_stdout(io.StringIO()),
-            warnings.catch_warnings(),
-            np.errstate(all="ignore"),
-        ):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result = neuroCombat(
-                values[rows].T, covars, "batch", continuous_cols=names, eb=eb
-            )
-        est = result["estimates"]
-        beta = np.zeros((design.shape[1], len(columns)))
-        if names:
-            solved = np.linalg.lstsq(cov[:, varies], est["mod.mean"].T, rcond=None)
-            beta[varies] = solved[0]
-        return {
-            "columns": list(columns),
-            "sites": [str(s) for s in est["batches"]],
-            "grand_mean": np.asarray(est["stand.mean"][:, 0], dtype=float),
-            "var_pooled": np.asarray(est["var.pooled"][:, 0], dtype=float),
-            "beta": beta,
-            "gamma": np.asarray(est["gamma.star"], dtype=float),
-            "delta": np.asarray(est["delta.star"], dtype=float),
-            "eb": eb,
-        }
+        fitted = fit_sites(
+            frame[columns].to_numpy(dtype=float),
+            frame[self.site_column].to_numpy(dtype=object),
+            design,
+            eb=bool(self.eb and len(columns) > 1),
+        )
+        return fitted if isinstance(fitted, str) else {"columns": columns, **fitted}
 
     # -- scikit-learn API -----------------------------------------------
     def fit(self, X: Any, y: Any = None) -> ComBat:
@@ -285,7 +240,7 @@ class ComBat(TransformerMixin, BaseEstimator):
             if column is None or column in self.covariates_:
                 continue
             raw = frame[column]
-            values = _sex(raw) if column == "sex" else _numeric(raw)
+            values = sex_code(raw) if column == "sex" else numeric(raw)
             if np.isnan(values).all():
                 continue
             self.covariates_.append(column)
@@ -360,28 +315,6 @@ class ComBat(TransformerMixin, BaseEstimator):
             notes[site] = (estimate, text)
         return notes
 
-    def _estimate_unseen(
-        self, s_data: np.ndarray, fit: dict[str, Any]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Location and scale of a new site from its standardised rows."""
-        from neuroCombat.neuroCombat import aprior, bprior, it_sol
-
-        gamma_hat = s_data.mean(axis=0)
-        delta_hat = s_data.var(axis=0, ddof=1)
-        delta_hat[delta_hat == 0] = 1.0
-        if not fit["eb"]:
-            return gamma_hat, delta_hat
-        gamma, delta = it_sol(
-            s_data.T,
-            gamma_hat,
-            delta_hat,
-            gamma_hat.mean(),
-            gamma_hat.var(ddof=1),
-            aprior(delta_hat),
-            bprior(delta_hat),
-        )
-        return np.asarray(gamma, dtype=float), np.asarray(delta, dtype=float)
-
     def transform(self, X: Any) -> Any:
         """Return the table with each modality's markers harmonised.
 
@@ -424,7 +357,7 @@ class ComBat(TransformerMixin, BaseEstimator):
                 if estimate:
                     rows = complete & (frame[self.site_column].astype(str) == site)
                     rows = np.asarray(rows, dtype=bool)
-                    g, d = self._estimate_unseen(s_data[rows], fit)
+                    g, d = estimate_new_site(s_data[rows], eb=fit["eb"])
                     gamma[rows], delta[rows] = g, d
                 else:
                     unadjusted.append(f"{modality}: {note}")
