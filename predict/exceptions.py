@@ -12,6 +12,7 @@ __all__ = [
     "CohortError",
     "CohortWarning",
     "ConfigError",
+    "HarmonizationWarning",
     "PredictError",
     "PredictWarning",
     "TrainingError",
@@ -70,3 +71,7 @@ class PredictWarning(UserWarning):
 
 class CohortWarning(PredictWarning):
     """A cohort table is usable but something in it will be ignored."""
+
+
+class HarmonizationWarning(PredictWarning):
+    """Markers of some patients could not be harmonised and pass unchanged."""

@@ -33,6 +33,32 @@ _LABELS = {
 }
 
 
+def _render_sites(result: ExperimentResult, console: Console) -> None:
+    """Print per-site metrics and their spread (leave-site-out only)."""
+    from rich.table import Table
+
+    sites = result.site_metrics()
+    if sites.empty:
+        return
+    table = Table(title="Per held-out site (leave-site-out)")
+    table.add_column("site")
+    for column in sites.columns:
+        table.add_column(_LABELS.get(column, column.replace("_", " ")), justify="right")
+    for site, row in sites.iterrows():
+        cells = [f"{int(row['n'])}"]
+        cells += [f"{row[c]:.3f}" for c in sites.columns if c != "n"]
+        table.add_row(escape(str(site)), *cells)
+    spread = result.site_spread()
+    metrics = [c for c in sites.columns if c not in ("n", "response_rate")]
+    blanks = [""] * (len(sites.columns) - len(metrics))
+    for stat in spread.columns:
+        cells = [
+            f"{spread.loc[m, stat]:.3f}" if m in spread.index else "" for m in metrics
+        ]
+        table.add_row(f"[italic]{stat}[/italic]", *blanks, *cells)
+    console.print(table)
+
+
 def render_result(result: ExperimentResult, console: Console) -> None:
     """Print pooled out-of-fold metrics with CIs and the fold spread."""
     from rich.table import Table
@@ -53,6 +79,7 @@ def render_result(result: ExperimentResult, console: Console) -> None:
             f"{row['fold_mean']:.3f} ± {row['fold_sd']:.3f}",
         )
     console.print(table)
+    _render_sites(result, console)
     if result.permutation_p is not None:
         console.print(
             f"Permutation test ({len(result.null_distribution)} permutations, "

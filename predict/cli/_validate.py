@@ -9,11 +9,12 @@ import typer
 from rich.markup import escape
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
 
     from predict.cohort import Cohort, CohortSummary
 
-__all__ = ["render_summary", "validate"]
+__all__ = ["render_site_effects", "render_summary", "validate"]
 
 
 def _fmt_rate(rate: float | None) -> str:
@@ -86,6 +87,30 @@ def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> None:
                 console.print(f"  {escape(pid)}: {escape(reason)}", soft_wrap=True)
 
 
+def render_site_effects(table: pd.DataFrame, console: Console) -> None:
+    """Print site-prediction balanced accuracy per modality, before and after ComBat."""
+    from rich.table import Table
+
+    if table.empty:
+        return
+    out = Table(
+        title="Site effects: balanced accuracy of predicting the site from the "
+        "markers (5-fold CV; ComBat fit inside the folds)"
+    )
+    for header in ("modality", "patients", "sites", "chance", "before", "after"):
+        out.add_column(header, justify="left" if header == "modality" else "right")
+    for name, row in table.iterrows():
+        out.add_row(
+            str(name),
+            f"{int(row['n_patients'])}",
+            f"{int(row['n_sites'])}",
+            f"{row['chance']:.2f}",
+            f"{row['before']:.2f}",
+            f"{row['after']:.2f}",
+        )
+    console.print(out)
+
+
 def validate(
     data: Annotated[Path, typer.Argument(help="Cohort table: CSV, TSV or Parquet.")],
     primary_scale: Annotated[
@@ -102,15 +127,20 @@ def validate(
 ) -> None:
     """Check a cohort table against the contract and summarise it.
 
-    Exit code 2 and the list of problems when the table breaks the contract.
+    With two or more sites, also shows per modality how well the site can be
+    predicted from the markers before and after ComBat harmonisation. Exit
+    code 2 and the list of problems when the table breaks the contract.
     """
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.cohort import summarize_cohort
+    from predict.harmonize import site_predictability
 
     cohort = read_cohort_reporting(data, primary_scale)
     render_summary(summarize_cohort(cohort), out_console)
     if cohort.path_columns:
         render_raw_files(cohort, out_console, read=read_raw)
+    if len(cohort.sites) >= 2:
+        render_site_effects(site_predictability(cohort), out_console)
     out_console.print(
         f"[green]{escape(str(data))} follows the cohort contract.[/green]",
         soft_wrap=True,

@@ -16,6 +16,7 @@ __all__ = [
     "CVConfig",
     "EvaluationConfig",
     "ExperimentConfig",
+    "HarmonizeConfig",
     "InnerCVConfig",
     "ModelConfig",
     "OuterCVConfig",
@@ -163,6 +164,49 @@ class EvaluationConfig(BaseModel):
         return value
 
 
+class HarmonizeConfig(BaseModel):
+    """Site harmonisation of the markers, fit inside every training part.
+
+    Parameters
+    ----------
+    method : {"combat"}, default="combat"
+        ComBat (empirical Bayes location/scale), one model per modality.
+    covariates : list of {"age", "sex", "baseline"}, default=all three
+        Biological covariates whose effect on the markers is kept.
+    modalities : "all" or list of str, default="all"
+        Modalities whose markers are harmonised.
+    eb : bool, default=True
+        Empirical-Bayes shrinkage of the site estimates.
+    unseen_site : {"estimate", "none"}, default="estimate"
+        A site not seen in training: estimate its location and scale from a
+        batch of at least ``min_batch`` of its patients with the training fit
+        frozen (fewer: no adjustment, with a warning), or never adjust.
+    min_batch : int, default=10
+        Fewest patients of an unseen site needed to estimate its effects.
+    """
+
+    model_config = _STRICT
+
+    method: Literal["combat"] = "combat"
+    covariates: list[Literal["age", "sex", "baseline"]] = Field(
+        default_factory=lambda: ["age", "sex", "baseline"]  # type: ignore[arg-type]
+    )
+    modalities: (
+        Literal["all"]
+        | list[Literal["tms_eeg", "tms_emg", "rest_eeg", "connectivity", "bdnf"]]
+    ) = "all"
+    eb: bool = True
+    unseen_site: Literal["estimate", "none"] = "estimate"
+    min_batch: int = Field(10, ge=2)
+
+    @field_validator("modalities")
+    @classmethod
+    def _some_modality(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and not value:
+            raise ValueError("'modalities' needs at least one modality, or 'all'")
+        return value
+
+
 class TrackingConfig(BaseModel):
     """Where runs are tracked.
 
@@ -205,6 +249,9 @@ class ExperimentConfig(BaseModel):
         See :class:`TuningConfig`.
     evaluation : EvaluationConfig
         See :class:`EvaluationConfig`.
+    harmonize : HarmonizeConfig or None, default=None
+        Site harmonisation of the markers before the feature builders (see
+        :class:`HarmonizeConfig`); ``None``: none.
     tracking : TrackingConfig
         See :class:`TrackingConfig`.
     raw : RawOptions
@@ -233,6 +280,7 @@ class ExperimentConfig(BaseModel):
     cv: CVConfig = Field(default_factory=CVConfig)
     tuning: TuningConfig = Field(default_factory=TuningConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    harmonize: HarmonizeConfig | None = None
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     raw: RawOptions = Field(default_factory=RawOptions)
     seed: int = Field(0, ge=0)

@@ -34,8 +34,14 @@ class Plan:
     primary_scale: str | None
 
     def make_features(self) -> Any:
-        """Return the unfitted feature builders."""
-        return make_features(self.config.features, primary_scale=self.primary_scale)
+        """Return the unfitted feature builders, behind ComBat when configured."""
+        union = make_features(self.config.features, primary_scale=self.primary_scale)
+        if self.config.harmonize is None:
+            return union
+        from predict.harmonize import HarmonizedFeatures, make_harmonizer
+
+        harmonizer = make_harmonizer(self.config.harmonize, self.primary_scale)
+        return HarmonizedFeatures([("harmonize", harmonizer), ("build", union)])
 
     def make_pipeline(self, params: dict[str, Any], seed: int) -> Pipeline:
         """Return the unfitted pipeline with the given estimator parameters."""

@@ -112,3 +112,62 @@ class ExperimentResult:
             for m in summary.index
         ]
         return summary
+
+    def site_metrics(self) -> pd.DataFrame:
+        """Return each held-out site's metrics (leave-site-out outer CV).
+
+        Returns
+        -------
+        sites : pandas.DataFrame
+            Indexed by site: ``n`` (patients), ``response_rate`` (observed
+            rate of the binary target), and ``auc`` and ``brier`` (``r2`` and
+            ``mae`` for percent change) on that site's out-of-fold
+            predictions. Empty unless ``cv.outer.scheme`` is
+            ``leave_site_out``.
+        """
+        keys = ["auc", "brier"] if self.task == "binary" else ["r2", "mae"]
+        rate = ["response_rate"] if self.task == "binary" else []
+        if self.config.cv.outer.scheme != "leave_site_out":
+            return pd.DataFrame(columns=["n", *rate, *keys], dtype=float)
+        folds = self.fold_metrics
+        table = pd.DataFrame(
+            {"n": folds["n_test"].to_numpy(dtype=float)},
+            index=pd.Index(folds["label"].astype(str).to_list(), name="site"),
+        )
+        if rate:
+            observed = self.predictions.groupby("fold")["y_true"].mean()
+            table["response_rate"] = observed.reindex(folds["fold"]).to_numpy()
+        for key in keys:
+            table[key] = folds[key].to_numpy(dtype=float)
+        return table
+
+    def site_spread(self) -> pd.DataFrame:
+        """Return the spread of the per-site metrics across held-out sites.
+
+        Returns
+        -------
+        spread : pandas.DataFrame
+            Indexed by metric (``auc``, ``brier``; ``r2``, ``mae``): ``mean``,
+            ``sd``, ``min``, ``max`` and ``iqr`` over the sites, ignoring
+            sites where a metric is undefined (one class). Empty unless
+            leave-site-out.
+        """
+        sites = self.site_metrics().drop(
+            columns=["n", "response_rate"], errors="ignore"
+        )
+        rows = {}
+        for key in sites.columns:
+            values = sites[key].dropna().to_numpy(dtype=float)
+            if not len(values):
+                continue
+            q1, q3 = np.percentile(values, [25, 75])
+            rows[key] = {
+                "mean": float(values.mean()),
+                "sd": float(values.std(ddof=1)) if len(values) > 1 else np.nan,
+                "min": float(values.min()),
+                "max": float(values.max()),
+                "iqr": float(q3 - q1),
+            }
+        return pd.DataFrame.from_dict(
+            rows, orient="index", columns=["mean", "sd", "min", "max", "iqr"]
+        )

@@ -128,6 +128,11 @@ def check_trainable(config: ExperimentConfig, cohort: Cohort, y: np.ndarray) -> 
                 f"Leave-site-out cross-validation needs at least 2 sites; the cohort "
                 f"has {sites}. Use scheme 'stratified' or add a 'site' column."
             )
+    if config.harmonize is not None and cohort.site_column is None:
+        raise TrainingError(
+            "The config asks for 'harmonize' but the cohort table has no 'site' "
+            "column: add each patient's site or remove the 'harmonize' block."
+        )
     if outer.scheme == "group":
         column = str(outer.group_column)
         if column not in cohort.data.columns:

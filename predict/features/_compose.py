@@ -99,9 +99,9 @@ def make_features(
 def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     """Fit a config's feature builders on a cohort and return the features.
 
-    The builders are fit on every patient given: use this to inspect or export
-    features. Training and evaluation fit them inside each cross-validation
-    fold instead.
+    The builders (and ComBat, when the config has a ``harmonize:`` block) are
+    fit on every patient given: use this to inspect or export features.
+    Training and evaluation fit them inside each cross-validation fold instead.
 
     Parameters
     ----------
@@ -124,7 +124,13 @@ def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     >>> "bdnf__met_x_high_freq" in X.columns
     True
     """
-    union = make_features(config.features, primary_scale=config.primary_scale)
+    union: Any = make_features(config.features, primary_scale=config.primary_scale)
+    if config.harmonize is not None:
+        from predict.harmonize import HarmonizedFeatures, make_harmonizer
+
+        scale = config.primary_scale or cohort.primary_scale
+        harmonizer = make_harmonizer(config.harmonize, scale)
+        union = HarmonizedFeatures([("harmonize", harmonizer), ("build", union)])
     out = union.fit_transform(cohort.data)
     out.index = cohort.data.index
     return out

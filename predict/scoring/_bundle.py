@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ import yaml
 
 from predict._atomic import atomic_path
 from predict.cohort._contract import NOT_INPUT, spec_for
-from predict.exceptions import PredictError
+from predict.exceptions import HarmonizationWarning, PredictError
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
@@ -60,6 +61,8 @@ TRUSTED_TYPES: list[str] = [
     "predict.features._rest_eeg.RestEEGFeatures",
     "predict.features._tms_eeg.TMSEEGFeatures",
     "predict.features._tms_emg.TMSEMGFeatures",
+    "predict.harmonize._combat.ComBat",
+    "predict.harmonize._compose.HarmonizedFeatures",
     "predict.scoring._bundle.XGBoostRef",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -193,14 +196,17 @@ def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> No
     outputs = Schema(
         [ColSpec(DataType.string, "patient_id"), ColSpec(DataType.double, column)]
     )
-    mlflow.pyfunc.save_model(
-        path=str(target),
-        loader_module="predict.scoring._pyfunc",
-        data_path=str(data),
-        signature=ModelSignature(inputs=Schema(specs), outputs=outputs),
-        input_example=example,
-        pip_requirements=[f"rtms-predict=={__version__}"],
-    )
+    with warnings.catch_warnings():
+        # MLflow scores the synthetic example, whose site the model has not seen.
+        warnings.simplefilter("ignore", HarmonizationWarning)
+        mlflow.pyfunc.save_model(
+            path=str(target),
+            loader_module="predict.scoring._pyfunc",
+            data_path=str(data),
+            signature=ModelSignature(inputs=Schema(specs), outputs=outputs),
+            input_example=example,
+            pip_requirements=[f"rtms-predict=={__version__}"],
+        )
 
 
 def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> Path:

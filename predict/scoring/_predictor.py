@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from predict.cohort._contract import (
     modality_of,
 )
 from predict.cohort._record import parse_records
-from predict.exceptions import UsageError
+from predict.exceptions import HarmonizationWarning, UsageError
 from predict.models import unwrap_calibrated
 from predict.scoring._bundle import Bundle, load_bundle
 from predict.scoring._explain import contributions_of, prepare, score_prepared
@@ -61,6 +62,12 @@ def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredicto
 
         source = mlflow.artifacts.download_artifacts(artifact_uri=text)
     return ResponsePredictor(load_bundle(source), coverage=coverage)
+
+
+def _harmonizer(model: Any) -> Any:
+    """Return the fitted ComBat step of a bundle's model, or None."""
+    features = unwrap_calibrated(model).steps[0][1]
+    return getattr(features, "named_steps", {}).get("harmonize")
 
 
 def _top_features(values: np.ndarray, names: list[str], top: int) -> list[str]:
@@ -174,6 +181,8 @@ class ResponsePredictor:
         columns: Mapping[str, np.ndarray],
         ids: Sequence[str],
         notes: Mapping[str, list[str]] | None = None,
+        *,
+        frame: pd.DataFrame | None = None,
     ) -> list[str]:
         meta, n = self.metadata, len(ids)
         per_patient: list[list[str]] = [list((notes or {}).get(i, [])) for i in ids]
@@ -199,11 +208,18 @@ class ResponsePredictor:
                     f"{column} = {values[i]:g} outside the training range "
                     f"{low:g} to {high:g}"
                 )
+        harmonizer = _harmonizer(self.bundle.model)
+        if harmonizer is not None and frame is not None:
+            for row, note in enumerate(harmonizer.notes(frame)):
+                if note:
+                    per_patient[row].append(note)
         sites = set(meta.get("sites", []))
         if sites and "site" in columns:
             for row, site in enumerate(columns["site"]):
                 if isinstance(site, str) and site not in sites:
-                    per_patient[row].append(f"site '{site}' not seen in training")
+                    seen = f"site '{site}' not seen in training"
+                    if not any(w.startswith(seen) for w in per_patient[row]):
+                        per_patient[row].append(seen)
         return ["; ".join(w) for w in per_patient]
 
     def _scores(
@@ -260,26 +276,29 @@ class ResponsePredictor:
                 pipeline, built, self._fast.names, self.task, prepared=prepared
             )
             index = pd.Index(np.asarray(ids, dtype=str), name="patient_id")
-            warnings = self._warnings(parsed, ids)
+            warnings_ = self._warnings(parsed, ids)
             return self._scores(
-                index, values, contrib, self._fast.names, unit, warnings, top
+                index, values, contrib, self._fast.names, unit, warnings_, top
             )
         frame, notes = read_input(data, self.metadata)
         model = self.bundle.model
-        if self.task == "binary":
-            values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
-        else:
-            values = np.asarray(model.predict(frame), dtype=float)
-        table, unit, _ = self._contributions(frame)
+        with warnings.catch_warnings():
+            # Unharmonised patients are named in the ``warnings`` column instead.
+            warnings.simplefilter("ignore", HarmonizationWarning)
+            if self.task == "binary":
+                values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
+            else:
+                values = np.asarray(model.predict(frame), dtype=float)
+            table, unit, _ = self._contributions(frame)
         columns = {c: frame[c].to_numpy() for c in frame.columns}
-        warnings = self._warnings(columns, list(frame.index), notes)
+        warnings_ = self._warnings(columns, list(frame.index), notes, frame=frame)
         return self._scores(
             frame.index,
             values,
             table.to_numpy(),
             list(table.columns),
             unit,
-            warnings,
+            warnings_,
             top,
         )
 
@@ -305,7 +324,9 @@ class ResponsePredictor:
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
         frame, _ = read_input(data, self.metadata)
-        table, unit, built = self._contributions(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HarmonizationWarning)  # see predict()
+            table, unit, built = self._contributions(frame)
         long = table.stack().rename("contribution").to_frame()
         long["value"] = built.stack(future_stack=True).reindex(long.index)
         long["unit"] = unit

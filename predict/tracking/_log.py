@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import subprocess
 import tempfile
@@ -153,6 +154,34 @@ def _metrics(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def _metric_key(text: str) -> str:
+    """Make a site name safe inside an MLflow metric name."""
+    return re.sub(r"[^0-9A-Za-z_.-]", "_", text)
+
+
+def _site_metrics(result: ExperimentResult) -> dict[str, float]:
+    """Per-site metrics and their spread as MLflow metrics (leave-site-out).
+
+    Returns
+    -------
+    metrics : dict of str to float
+        ``site_<site>_<metric>`` (site names with characters other than
+        letters, digits, ``_``, ``.`` and ``-`` replaced by ``_``), ``site_n``
+        per site, and ``site_<metric>_<stat>`` for ``mean``, ``sd``, ``min``,
+        ``max``, ``iqr``; empty unless leave-site-out.
+    """
+    out: dict[str, float] = {}
+    for site, row in result.site_metrics().iterrows():
+        for name, value in row.items():
+            if pd.notna(value):
+                out[f"site_{_metric_key(str(site))}_{name}"] = float(value)
+    for name, row in result.site_spread().iterrows():
+        for stat, value in row.items():
+            if pd.notna(value):
+                out[f"site_{name}_{stat}"] = float(value)
+    return out
+
+
 def log_training(
     result: ExperimentResult,
     cohort: Cohort,
@@ -207,6 +236,7 @@ def log_training(
             name = column.removesuffix("_path")
             metrics[f"raw_{name}_files"] = float(n)
             metrics[f"raw_{name}_failed"] = float(len(raw.failed.get(column, [])))
+    metrics.update(_site_metrics(result))
     mlflow.log_metrics(metrics)
     salt = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp:
@@ -227,6 +257,8 @@ def log_training(
             qc = raw.qc.copy()
             qc.index = pd.Index(hash_ids(qc.index, salt), name="patient_hash")
             qc.to_csv(folder / "raw_qc.csv")
+        if not result.site_metrics().empty:
+            result.site_metrics().to_csv(folder / "site_metrics.csv")
         mlflow.log_artifacts(str(folder))
     _log_folds(result)
     if bundle is not None:
