@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn import config_context
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import StandardScaler
 
 from predict.models import unwrap_calibrated
 
@@ -49,9 +51,37 @@ def prepare(pipeline: Any, built: np.ndarray) -> np.ndarray:
         # the steps were fitted on named columns; the array has them in order
         warnings.filterwarnings("ignore", message="X does not have valid feature")
         for _, step in pipeline.steps[1:-1]:
-            if step is not None and step != "passthrough":
-                prepared = np.asarray(step.transform(prepared), dtype=float)
+            if step is None or step == "passthrough":
+                continue
+            direct = _direct(step, prepared)
+            if direct is None:
+                direct = np.asarray(step.transform(prepared), dtype=float)
+            prepared = direct
     return prepared
+
+
+def _direct(step: Any, X: np.ndarray) -> np.ndarray | None:
+    """Apply a fitted median imputer or standard scaler without input checks.
+
+    The same arithmetic as their ``transform`` (NaN -> ``statistics_``;
+    ``(X - mean_) / scale_``) at a fraction of the per-call cost, for the
+    common configurations only; ``None`` for anything else.
+    """
+    if type(step) is SimpleImputer:
+        stats = step.statistics_
+        if (
+            step.add_indicator
+            or not (
+                isinstance(step.missing_values, float) and np.isnan(step.missing_values)
+            )
+            or (not step.keep_empty_features and np.isnan(stats).any())
+        ):
+            return None
+        return np.where(np.isnan(X), stats, X)
+    if type(step) is StandardScaler:
+        out = X - step.mean_ if step.with_mean else X.copy()
+        return out / step.scale_ if step.with_std else out
+    return None
 
 
 def score_prepared(estimator: Any, prepared: np.ndarray, task: str) -> np.ndarray:

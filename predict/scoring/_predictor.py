@@ -191,9 +191,7 @@ class ResponsePredictor:
                 continue
             present = np.zeros(n, dtype=bool)
             for column, values in columns.items():
-                if column.startswith(MODALITY_PREFIXES[modality]) and (
-                    modality_of(column) == modality
-                ):
+                if modality_of(column) == modality:
                     present |= ~pd.isna(values)
             for i in np.flatnonzero(~present):
                 per_patient[i].append(
