@@ -21,7 +21,7 @@ from predict.raw._rest_eeg import (
 if TYPE_CHECKING:
     import mne
 
-__all__ = ["CHANNELS", "simulate_rest_eeg", "write_rest_eeg"]
+__all__ = ["CHANNELS", "REST_EEG_MARKERS", "simulate_rest_eeg", "write_rest_eeg"]
 
 #: The 19 channels of the international 10-20 system written to every file.
 CHANNELS = (
@@ -30,7 +30,8 @@ CHANNELS = (
 )  # fmt: skip
 
 _ENDINGS = {"vhdr": ".vhdr", "edf": ".edf", "fif": "-raw.fif"}
-_NAMES = ("eeg_iaf_hz", "eeg_theta_frontal_rel", "eeg_alpha_asym")
+#: The contract columns a resting-EEG recording gives.
+REST_EEG_MARKERS = ("eeg_iaf_hz", "eeg_theta_frontal_rel", "eeg_alpha_asym")
 _RANGES = {
     "eeg_iaf_hz": (7.1, 12.9),
     "eeg_theta_frontal_rel": (0.02, 0.9),
@@ -305,10 +306,10 @@ def _peak(freqs: np.ndarray, centre: float, width: float) -> np.ndarray:
 
 def _check(markers: Mapping[str, float], duration_s: float, sfreq: float) -> dict:
     """Return the validated targets, or raise a UsageError naming the problem."""
-    missing = [m for m in _NAMES if m not in markers]
+    missing = [m for m in REST_EEG_MARKERS if m not in markers]
     if missing:
         raise UsageError(
-            f"write_rest_eeg needs the markers {', '.join(_NAMES)}; missing: "
+            f"write_rest_eeg needs the markers {', '.join(REST_EEG_MARKERS)}; missing: "
             f"{', '.join(missing)}."
         )
     targets = {}

@@ -21,8 +21,9 @@ import pandas as pd
 
 from predict.cohort._contract import MODALITY_PREFIXES
 from predict.raw._connectivity_write import write_connectivity
-from predict.raw._emg import write_emg
-from predict.raw._rest_eeg_write import write_rest_eeg
+from predict.raw._emg import RATIOS, write_emg
+from predict.raw._rest_eeg_write import REST_EEG_MARKERS, write_rest_eeg
+from predict.raw._tms_eeg import TMS_EEG_MARKERS
 from predict.raw._tms_eeg_write import write_tms_eeg
 
 __all__ = ["RAW_SETTINGS", "write_raw_files"]
@@ -69,22 +70,10 @@ _MODALITY = {
 
 #: Markers each file carries; the rest of the modality stays in the table.
 _CARRIED = {
-    "tms_eeg_path": [
-        "tep_n45_amp_uv",
-        "tep_p60_amp_uv",
-        "tep_n100_amp_uv",
-        "tep_p180_amp_uv",
-        "tep_n100_lat_ms",
-        "tep_gmfp_auc",
-    ],
-    "rest_eeg_path": ["eeg_iaf_hz", "eeg_theta_frontal_rel", "eeg_alpha_asym"],
+    "tms_eeg_path": list(TMS_EEG_MARKERS),
+    "rest_eeg_path": list(REST_EEG_MARKERS),
     "fc_matrix_path": ["fc_sgacc_dlpfc_z"],
-    "emg_trials_path": [
-        "emg_mep_amp_mv",
-        "emg_sici_ratio",
-        "emg_icf_ratio",
-        "emg_lici_ratio",
-    ],
+    "emg_trials_path": ["emg_mep_amp_mv", *RATIOS.values()],
 }
 
 

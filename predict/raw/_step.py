@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from predict.cohort import Cohort
 
 __all__ = [
+    "RAW_LABELS",
     "RawExtractionError",
     "RawOptions",
     "RawReport",
@@ -57,7 +58,8 @@ _OPTION_OF = {
     "emg_trials_path": "emg",
 }
 
-_LABELS = {
+#: Path column -> the modality as users name it, for messages.
+RAW_LABELS = {
     "tms_eeg_path": "TMS-EEG",
     "rest_eeg_path": "resting EEG",
     "fc_matrix_path": "connectivity",
@@ -133,7 +135,7 @@ class RawReport:
 
     def summary(self) -> str:
         """One sentence for the CLI: files read and patients set to missing."""
-        parts = [f"{_LABELS[c]} {n}" for c, n in self.read.items() if n]
+        parts = [f"{RAW_LABELS[c]} {n}" for c, n in self.read.items() if n]
         text = f"Raw recordings: {sum(self.read.values())} files read"
         text += f" ({', '.join(parts)})" if parts else ""
         for column, failures in self.failed.items():
@@ -141,8 +143,8 @@ class RawReport:
                 ids = ", ".join(pid for pid, _ in failures[:5])
                 more = "" if len(failures) <= 5 else ", ..."
                 text += (
-                    f"; {len(failures)} patient(s)' {_LABELS[column]} set to missing "
-                    f"({ids}{more})"
+                    f"; {len(failures)} patient(s)' {RAW_LABELS[column]} set to "
+                    f"missing ({ids}{more})"
                 )
         return text + "."
 

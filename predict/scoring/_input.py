@@ -20,13 +20,6 @@ from predict.cohort._contract import NOT_INPUT
 
 __all__ = ["read_input"]
 
-_LABELS = {
-    "tms_eeg_path": "TMS-EEG",
-    "rest_eeg_path": "resting EEG",
-    "fc_matrix_path": "connectivity",
-    "emg_trials_path": "EMG",
-}
-
 
 def _frame(data: Any) -> pd.DataFrame:
     from predict.cohort._read import read_table
@@ -78,6 +71,7 @@ def read_input(
     if not cohort.path_columns:
         return cohort.data, notes
     from predict.raw import RawOptions, extract_markers
+    from predict.raw._step import RAW_LABELS
 
     options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
     base_dir = Path(data).parent if isinstance(data, str | Path) else None
@@ -85,6 +79,6 @@ def read_input(
     for column, failures in report.failed.items():
         for pid, reason in failures:
             notes.setdefault(pid, []).append(
-                f"{_LABELS[column]} file gave no markers ({reason})"
+                f"{RAW_LABELS[column]} file gave no markers ({reason})"
             )
     return read_cohort(filled).data, notes
