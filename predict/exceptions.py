@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "PredictError",
     "PredictWarning",
+    "StorageError",
     "TrainingError",
     "UsageError",
 ]
@@ -58,6 +59,10 @@ class ConfigError(PredictError, ValueError):
 
 class TrainingError(PredictError, ValueError):
     """A cohort and a config cannot be trained together (checked before fitting)."""
+
+
+class StorageError(PredictError, RuntimeError):
+    """A study storage cannot be reached or does not hold the study asked for."""
 
 
 class UsageError(PredictError, ValueError):
