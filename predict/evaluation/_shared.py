@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import re
 import socket
@@ -78,6 +79,26 @@ SURPLUS = "rtms.surplus"
 
 class SurplusTrial(Exception):  # noqa: N818 - Optuna's naming (TrialPruned)
     """A trial started after its study already had all its trials (not counted)."""
+
+
+class _HideSurplus(logging.Filter):
+    """Drop Optuna's two "Trial N failed" warnings for a surplus trial.
+
+    A surplus trial is an expected race, not an error: its traceback would
+    only alarm whoever reads the log.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        words = record.getMessage().split()
+        number = words[1] if len(words) > 1 and words[0] == "Trial" else None
+        if record.exc_info and isinstance(record.exc_info[1], SurplusTrial):
+            self.numbers.add(str(number))
+            return False
+        return number not in self.numbers
 
 
 @dataclass(frozen=True)
@@ -428,9 +449,15 @@ def run_study(
             continue
         claimed = sum(counts[s] for s in _CLAIMED)
         if not closed and (claimed < n_trials or counts["WAITING"]):
-            study.optimize(
-                guarded, timeout=left, callbacks=[budget], catch=(SurplusTrial,)
-            )
+            logger = logging.getLogger("optuna.study._optimize")
+            hide = _HideSurplus()
+            logger.addFilter(hide)
+            try:
+                study.optimize(
+                    guarded, timeout=left, callbacks=[budget], catch=(SurplusTrial,)
+                )
+            finally:
+                logger.removeFilter(hide)
             delay = _MIN_DELAY
             continue
         if not wait:

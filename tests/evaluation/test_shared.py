@@ -21,6 +21,7 @@ from predict.evaluation._shared import (
     open_storage,
     redact_config,
     redact_url,
+    run_study,
 )
 from predict.exceptions import ConfigError, StorageError, UsageError
 from tests.evaluation.conftest import fast_config
@@ -253,3 +254,30 @@ def test_worker_finishes_a_study_alone(tmp_path, cohort):
     # train then reuses the worker's trials for that fold.
     train(config, cohort)
     assert len(_trials(url, names[0])) == 3
+
+
+@pytest.fixture
+def optuna_log(caplog):
+    optuna.logging.enable_propagation()
+    try:
+        yield caplog
+    finally:
+        optuna.logging.disable_propagation()
+
+
+def test_surplus_trial_is_not_evaluated_nor_logged(tmp_path, optuna_log):
+    storage = open_storage(_sqlite(tmp_path))
+    study = optuna.create_study(storage=storage, direction="maximize")
+    with pytest.warns(UserWarning, match="Heartbeat"):
+        study.ask()  # another process runs the study's only trial
+    study.enqueue_trial({})  # and a trial waits: taking it would overrun
+    evaluated = []
+    ran = run_study(
+        study, lambda trial: evaluated.append(trial) or 1.0, n_trials=1, wait=False
+    )
+    assert ran == 0 and evaluated == []
+    states = [t.state.name for t in study.trials]
+    assert states == ["RUNNING", "FAIL"]
+    assert study.trials[1].user_attrs[SURPLUS] is True
+    assert study.trials[1].user_attrs[PROCESS]
+    assert not [r for r in optuna_log.records if "failed" in r.getMessage()]
