@@ -35,6 +35,14 @@ def worker(
             "filesystem); must be the same data.",
         ),
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            help="Seconds to wait for the studies to appear (workers started "
+            "together with train).",
+            min=0,
+        ),
+    ] = 60.0,
 ) -> None:
     """Join shared Optuna studies and run trials until each has all of them.
 
@@ -53,7 +61,7 @@ def worker(
     def report(name: str, n: int) -> None:
         out_console.print(f"{escape(name)}: ran {n} trials", highlight=False)
 
-    ran = run_worker(storage, study, data=data, on_trials=report)
+    ran = run_worker(storage, study, data=data, wait=wait, on_trials=report)
     total = sum(ran.values())
     out_console.print(
         f"All {len(ran)} studies finished; this worker ran {total} trials.",

@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from predict.exceptions import StorageError, UsageError
 
@@ -179,7 +179,6 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
         When the URL cannot be parsed, its driver is not installed or the
         database cannot be reached.
     """
-    import optuna
     import sqlalchemy.exc
 
     sqlite = url.startswith("sqlite")
@@ -187,19 +186,7 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     engine = {"connect_args": {"timeout": 60}} if sqlite else {"pool_pre_ping": True}
     shown = redact_url(url)
     try:
-        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(
-                url,
-                engine_kwargs=engine,
-                heartbeat_interval=HEARTBEAT_INTERVAL,
-                grace_period=GRACE_PERIOD,
-                heartbeat_stale_trial_callback=(
-                    optuna.storages.RetryHeartbeatStaleTrialCallback(
-                        max_retry=MAX_RETRY
-                    )
-                ),
-            )
+        return _connect(url, engine)
     except ModuleNotFoundError as exc:
         raise StorageError(
             f"Study storage '{shown}' needs the database driver '{exc.name}', which "
@@ -213,6 +200,34 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
             "'sqlite:///studies.db' (check the host, port, database and that the "
             "server is running)."
         ) from None
+
+
+def _connect(url: str, engine: dict[str, Any]) -> optuna.storages.RDBStorage:
+    import optuna
+    import sqlalchemy.exc
+
+    for attempt in range(1, 6):
+        try:
+            with warnings.catch_warnings():  # heartbeats are "experimental"
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url,
+                    engine_kwargs=engine,
+                    heartbeat_interval=HEARTBEAT_INTERVAL,
+                    grace_period=GRACE_PERIOD,
+                    heartbeat_stale_trial_callback=(
+                        optuna.storages.RetryHeartbeatStaleTrialCallback(
+                            max_retry=MAX_RETRY
+                        )
+                    ),
+                )
+        except sqlalchemy.exc.IntegrityError:
+            # Two processes creating Optuna's tables in a new database at
+            # once: the loser finds them there on its next attempt.
+            if attempt == 5:
+                raise
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def job_key(config: ExperimentConfig, cohort: Cohort) -> str:

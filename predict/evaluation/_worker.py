@@ -60,24 +60,32 @@ def list_studies(storage: str) -> list[str]:
     return [s.study_name for s in ours]
 
 
-def _select(storage: str, study: str | None) -> list[str]:
+def _select(storage: str, study: str | None, wait: float) -> list[str]:
     """Return the studies a worker serves: one, a job's (by prefix), or all."""
-    names = list_studies(storage)
+    deadline = time.monotonic() + wait
+    delay = _MIN_DELAY
+    while True:
+        names = list_studies(storage)
+        chosen = [
+            n for n in names if study is None or n == study or n.startswith(f"{study}-")
+        ]
+        if chosen or time.monotonic() >= deadline:
+            break
+        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+        delay = min(2 * delay, _MAX_DELAY)
+    if chosen:
+        return chosen
+    shown = redact_url(storage)
     if study is None:
-        if not names:
-            raise StorageError(
-                f"Study storage '{redact_url(storage)}' holds no rtms-predict "
-                "study yet: start 'rtms-predict train --storage ...' first."
-            )
-        return names
-    chosen = [n for n in names if n == study or n.startswith(f"{study}-")]
-    if not chosen:
-        known = ", ".join(names) if names else "none"
         raise StorageError(
-            f"Study '{study}' is not in the study storage "
-            f"'{redact_url(storage)}'. Studies there: {known}."
+            f"Study storage '{shown}' holds no rtms-predict study yet (waited "
+            f"{wait:g} s): start 'rtms-predict train --storage ...' first."
         )
-    return chosen
+    known = ", ".join(names) if names else "none"
+    raise StorageError(
+        f"Study '{study}' is not in the study storage '{shown}' (waited {wait:g} s). "
+        f"Studies there: {known}."
+    )
 
 
 @dataclass
@@ -156,6 +164,7 @@ def run_worker(
     study: str | None = None,
     *,
     data: str | Path | None = None,
+    wait: float = 60.0,
     on_trials: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
     """Run trials of shared studies until each has all its trials.
@@ -176,6 +185,9 @@ def run_worker(
     data : str, path-like or None, default=None
         The cohort table; ``None`` uses the file ``train`` read (a shared
         filesystem). Its fingerprint must match the study's.
+    wait : float, default=60.0
+        Seconds to wait for the studies to appear (a worker started together
+        with ``train``) before giving up.
     on_trials : callable or None, default=None
         ``on_trials(study_name, n_run)`` after each round on a study in which
         this worker finished trials (progress output).
@@ -195,7 +207,7 @@ def run_worker(
     """
     from predict.evaluation._nested import quiet_optuna
 
-    names = _select(storage, study)
+    names = _select(storage, study, wait)
     worker = _Worker(storage, data)
     jobs: dict[str, _Job] = {}
     ran = dict.fromkeys(names, 0)

@@ -47,7 +47,7 @@ def test_train_with_storage_then_worker_has_nothing_left(tmp_path, small_table):
 
 def test_worker_on_an_empty_storage_exits_2(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    result = runner.invoke(app, ["worker", "--storage", url])
+    result = runner.invoke(app, ["worker", "--storage", url, "--wait", "0"])
     assert result.exit_code == 2
     assert "holds no rtms-predict study yet" in result.output
     assert "Traceback" not in result.output

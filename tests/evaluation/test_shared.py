@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -102,8 +103,8 @@ def test_rerun_resumes_without_new_trials(tmp_path, cohort):
     train(more, cohort)
     assert list_studies(url) == names
     check_every_trial_once(url, names, 6)
-    train(fast_config(tuning={"storage": url}, seed=1), cohort)
-    assert len(list_studies(url)) == 2 * len(names)
+    other = create_studies(fast_config(tuning={"storage": url}, seed=1), cohort)
+    assert set(other).isdisjoint(names) and len(list_studies(url)) == 2 * len(names)
 
 
 def test_storage_password_never_reaches_the_result():
@@ -220,10 +221,10 @@ def test_worker_unknown_study_lists_the_studies(tmp_path, cohort):
     url = _sqlite(tmp_path)
     names = create_studies(fast_config(tuning={"storage": url}), cohort)
     with pytest.raises(StorageError, match=f"'rtms-nope' is not .*{names[0]}"):
-        run_worker(url, "rtms-nope")
+        run_worker(url, "rtms-nope", wait=0.5)
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     with pytest.raises(StorageError, match="holds no rtms-predict study"):
-        run_worker(empty)
+        run_worker(empty, wait=0)
 
 
 def test_worker_refuses_other_data(tmp_path, cohort):
@@ -244,16 +245,23 @@ def test_worker_needs_a_file_for_a_table_in_memory(tmp_path):
         run_worker(url, names[0])
 
 
-def test_worker_finishes_a_study_alone(tmp_path, cohort):
+def test_worker_started_first_waits_then_finishes_alone(tmp_path, cohort):
     url = _sqlite(tmp_path)
-    config = fast_config(tuning={"storage": url, "n_trials": 3})
+    open_storage(url)  # an empty database: no study yet
+    config = fast_config(tuning={"storage": url, "n_trials": 2})
+    ran = {}
+    worker = threading.Thread(
+        target=lambda: ran.update(run_worker(url, wait=60)), daemon=True
+    )
+    worker.start()
+    time.sleep(0.5)
     names = create_studies(config, cohort)
-    ran = run_worker(url, names[0])
-    assert ran == {names[0]: 3}
-    check_every_trial_once(url, names[:1], 3)
-    # train then reuses the worker's trials for that fold.
+    worker.join(timeout=120)
+    assert ran == dict.fromkeys(names, 2)
+    check_every_trial_once(url, names, 2)
+    # train then reuses the worker's trials: it adds none.
     train(config, cohort)
-    assert len(_trials(url, names[0])) == 3
+    assert [len(_trials(url, n)) for n in names] == [2] * len(names)
 
 
 @pytest.fixture
