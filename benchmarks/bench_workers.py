@@ -30,7 +30,8 @@ import optuna
 from predict import read_cohort, simulate_cohort
 from predict.config import ExperimentConfig
 from predict.evaluation import create_studies, list_studies
-from predict.evaluation._shared import PROCESS, open_storage
+from predict.evaluation._budget import PROCESS
+from predict.evaluation._shared import open_storage
 
 FEATURES = {
     m: {}

@@ -250,7 +250,7 @@ def tune(
     oofs: dict[int, np.ndarray] = {}
     objective = make_objective(problem, oofs)
     if study is not None:
-        from predict.evaluation._shared import counted_trials, run_study
+        from predict.evaluation._budget import counted_trials, run_study
 
         shared = study.load(sampler=sampler, pruner=make_pruner(pruning))
         run_study(

@@ -8,18 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from predict.evaluation._budget import MAX_DELAY, MIN_DELAY, is_finished, run_study
 from predict.evaluation._shared import (
-    _MAX_DELAY,
-    _MIN_DELAY,
     CONFIG,
     DATA,
     FINGERPRINT,
     N_TRIALS,
     POSITION,
-    is_finished,
     open_storage,
     redact_url,
-    run_study,
 )
 from predict.exceptions import StorageError, UsageError
 
@@ -63,7 +60,7 @@ def list_studies(storage: str) -> list[str]:
 def _select(storage: str, study: str | None, wait: float) -> list[str]:
     """Return the studies a worker serves: one, a job's (by prefix), or all."""
     deadline = time.monotonic() + wait
-    delay = _MIN_DELAY
+    delay = MIN_DELAY
     while True:
         names = list_studies(storage)
         chosen = [
@@ -72,7 +69,7 @@ def _select(storage: str, study: str | None, wait: float) -> list[str]:
         if chosen or time.monotonic() >= deadline:
             break
         time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-        delay = min(2 * delay, _MAX_DELAY)
+        delay = min(2 * delay, MAX_DELAY)
     if chosen:
         return chosen
     shown = redact_url(storage)
@@ -211,7 +208,7 @@ def run_worker(
     worker = _Worker(storage, data)
     jobs: dict[str, _Job] = {}
     ran = dict.fromkeys(names, 0)
-    delay = _MIN_DELAY
+    delay = MIN_DELAY
     with quiet_optuna():
         while True:
             busy = progressed = False
@@ -236,10 +233,10 @@ def run_worker(
             if not busy:
                 return ran
             if progressed:
-                delay = _MIN_DELAY
+                delay = MIN_DELAY
             else:
                 time.sleep(delay)
-                delay = min(2 * delay, _MAX_DELAY)
+                delay = min(2 * delay, MAX_DELAY)
 
 
 def _load(storage: str, name: str) -> optuna.Study:

@@ -16,14 +16,8 @@ import pytest
 from predict import read_cohort, simulate_cohort, train
 from predict.config import parse_config
 from predict.evaluation import create_studies, list_studies, run_worker
-from predict.evaluation._shared import (
-    PROCESS,
-    SURPLUS,
-    open_storage,
-    redact_config,
-    redact_url,
-    run_study,
-)
+from predict.evaluation._budget import PROCESS, SURPLUS, run_study
+from predict.evaluation._shared import open_storage, redact_config, redact_url
 from predict.exceptions import ConfigError, StorageError, UsageError
 from tests.evaluation.conftest import fast_config
 
