@@ -283,3 +283,27 @@ def test_surplus_trial_is_not_evaluated_nor_logged(tmp_path, optuna_log):
     assert study.trials[1].user_attrs[SURPLUS] is True
     assert study.trials[1].user_attrs[PROCESS]
     assert not [r for r in optuna_log.records if "failed" in r.getMessage()]
+
+
+def test_dead_workers_trial_is_retried_not_lost(tmp_path, monkeypatch):
+    from predict.evaluation import _shared
+
+    monkeypatch.setattr(_shared, "HEARTBEAT_INTERVAL", 1)
+    monkeypatch.setattr(_shared, "GRACE_PERIOD", 2)
+    storage = open_storage(_sqlite(tmp_path))
+    study = optuna.create_study(storage=storage, direction="maximize")
+    with pytest.warns(UserWarning, match="Heartbeat"):
+        dead = study.ask()  # a worker took this trial, sent one heartbeat, died
+    x = dead.suggest_float("x", 0.0, 1.0)
+    storage.record_heartbeat(dead._trial_id)
+    time.sleep(3.5)  # past the grace period (SQLite's clock has 1 s steps)
+    seen = []
+
+    def objective(trial):
+        seen.append(trial.suggest_float("x", 0.0, 1.0))
+        return seen[-1]
+
+    assert run_study(study, objective, n_trials=2) == 2
+    states = [t.state.name for t in study.trials]
+    assert states == ["FAIL", "COMPLETE", "COMPLETE"]
+    assert seen[0] == x  # the retry runs the dead trial's parameters
