@@ -126,7 +126,8 @@ def run_study(
     Parameters
     ----------
     study : optuna.Study
-        Loaded from a relational storage (see :class:`StudyRef`).
+        Loaded from a relational storage (see
+        :class:`predict.evaluation._shared.StudyRef`).
     objective : callable
         The trial objective.
     n_trials : int
