@@ -15,6 +15,7 @@ __all__ = [
     "HarmonizationWarning",
     "PredictError",
     "PredictWarning",
+    "StorageError",
     "TrainingError",
     "UsageError",
 ]
@@ -59,6 +60,10 @@ class ConfigError(PredictError, ValueError):
 
 class TrainingError(PredictError, ValueError):
     """A cohort and a config cannot be trained together (checked before fitting)."""
+
+
+class StorageError(PredictError, RuntimeError):
+    """A study storage cannot be reached or does not hold the study asked for."""
 
 
 class UsageError(PredictError, ValueError):

@@ -122,12 +122,14 @@ def _register() -> None:
         _train,
         _ui,
         _validate,
+        _worker,
     )
 
     app.command("validate")(friendly_errors(_validate.validate))
     app.command("simulate")(friendly_errors(_simulate.simulate))
     app.command("features")(friendly_errors(_features.features))
     app.command("train")(friendly_errors(_train.train))
+    app.command("worker")(friendly_errors(_worker.worker))
     app.command("ui")(friendly_errors(_ui.ui))
     app.command("experiment")(friendly_errors(_experiment.experiment))
     app.command("score")(friendly_errors(_score.score))

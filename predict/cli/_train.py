@@ -11,6 +11,8 @@ from rich.markup import escape
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from predict.cohort import Cohort
+    from predict.config import ExperimentConfig
     from predict.evaluation import ExperimentResult
 
 __all__ = ["render_result", "train"]
@@ -119,12 +121,21 @@ def train(
         str | None,
         typer.Option(help="MLflow tracking URI (default: config, env, mlflow.db)."),
     ] = None,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Optuna storage URL (postgresql://..., sqlite:///...) that keeps "
+            "the studies, for workers and resuming (default: config, in memory)."
+        ),
+    ] = None,
 ) -> None:
     """Evaluate a config with nested cross-validation and save the final model.
 
     The run is tracked in MLflow (parent run, one child run per outer fold,
     plots, out-of-fold predictions with hashed ids) and the bundle is logged
-    and registered as ``rtms-NAME``.
+    and registered as ``rtms-NAME``. With a storage, ``rtms-predict worker``
+    processes on any machine that reaches it can run the trials too, and a
+    rerun reuses the finished trials.
     """
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.config import load_config
@@ -136,7 +147,12 @@ def train(
     experiment = load_config(config)
     if name is not None:
         experiment = experiment.model_copy(update={"name": name})
+    if storage is not None:
+        tuning = experiment.tuning.model_copy(update={"storage": storage})
+        experiment = experiment.model_copy(update={"tuning": tuning})
     cohort = read_cohort_reporting(data, experiment.primary_scale)
+    if experiment.tuning.storage is not None:
+        _announce_studies(experiment, cohort)
     uri = resolve_tracking_uri(tracking_uri, experiment.tracking.uri)
     mlflow_experiment = experiment.tracking.experiment or "rtms-predict"
     with tracking_run(uri, mlflow_experiment, str(experiment.name)) as run:
@@ -152,4 +168,22 @@ def train(
         f"MLflow run {run.info.run_id} in experiment '{escape(mlflow_experiment)}' at "
         f"{store}; open the UI with: rtms-predict ui --tracking-uri {store}",
         soft_wrap=True,
+    )
+
+
+def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
+    """Create the job's studies and print how workers join them."""
+    from predict.cli._app import out_console
+    from predict.evaluation import create_studies
+    from predict.evaluation._shared import redact_url
+
+    names = create_studies(experiment, cohort)
+    url = redact_url(str(experiment.tuning.storage))
+    job = names[-1].removesuffix("-final")
+    out_console.print(
+        f"{len(names)} Optuna studies ({escape(job)}-*) in {escape(url)}; more "
+        f"processes join with: rtms-predict worker --storage {escape(url)} "
+        f"--study {escape(job)}",
+        soft_wrap=True,
+        highlight=False,
     )

@@ -120,6 +120,12 @@ class TuningConfig(BaseModel):
         Seconds per study; a timeout makes results depend on machine speed.
     pruning : bool, default=True
         Stop weak trials early (median pruner on the running inner mean).
+    storage : str or None, default=None
+        SQLAlchemy URL of an Optuna storage (``postgresql://host/db``,
+        ``sqlite:///studies.db``) that keeps the studies, so that
+        ``rtms-predict worker`` processes can join them and a rerun resumes;
+        ``None`` keeps them in memory. ``--storage`` overrides it. Keep the
+        password out of the URL (``~/.pgpass`` or ``PGPASSWORD``).
     """
 
     model_config = _STRICT
@@ -127,6 +133,17 @@ class TuningConfig(BaseModel):
     n_trials: int = Field(30, ge=1)
     timeout: float | None = Field(None, gt=0)
     pruning: bool = True
+    storage: str | None = None
+
+    @field_validator("storage")
+    @classmethod
+    def _storage_is_url(cls, value: str | None) -> str | None:
+        if value is not None and "://" not in value:
+            raise ValueError(
+                f"'{value}' is not a database URL: expected for example "
+                "'postgresql://user@host/db' or 'sqlite:///studies.db'"
+            )
+        return value
 
 
 class EvaluationConfig(BaseModel):

@@ -11,7 +11,9 @@ from predict.evaluation._metrics import (
 )
 from predict.evaluation._progress import ProgressReporter, RichProgress
 from predict.evaluation._result import ExperimentResult
+from predict.evaluation._shared import create_studies
 from predict.evaluation._train import train
+from predict.evaluation._worker import list_studies, run_worker
 
 __all__ = [
     "ExperimentResult",
@@ -21,9 +23,12 @@ __all__ = [
     "bootstrap_ci",
     "calibration_intercept_slope",
     "compare_results",
+    "create_studies",
     "decision_curve",
+    "list_studies",
     "paired_difference",
     "regression_metrics",
+    "run_worker",
     "train",
     "youden_threshold",
 ]

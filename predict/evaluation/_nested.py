@@ -14,7 +14,13 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from predict.evaluation._metrics import youden_threshold
 from predict.evaluation._splits import OuterFold, inner_splitter
-from predict.evaluation._tuning import Tuned, inner_folds, predict_scores, tune
+from predict.evaluation._tuning import (
+    Problem,
+    Tuned,
+    inner_folds,
+    predict_scores,
+    tune,
+)
 from predict.features import make_features
 from predict.models import build_pipeline, get_model
 
@@ -22,8 +28,16 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
     from predict.config import ExperimentConfig
+    from predict.evaluation._shared import StudyRef
 
-__all__ = ["FoldResult", "Plan", "fit_tuned", "quiet_optuna", "run_fold"]
+__all__ = [
+    "FoldResult",
+    "Plan",
+    "fit_tuned",
+    "quiet_optuna",
+    "run_fold",
+    "tuning_problem",
+]
 
 
 @dataclass(frozen=True)
@@ -109,14 +123,36 @@ def _threshold(
     return youden_threshold(y, oof)
 
 
+def tuning_problem(plan: Plan, X: pd.DataFrame, y: np.ndarray, seed: int) -> Problem:
+    """Return the tuning problem of a training part: inner folds, features built.
+
+    The coordinating ``train`` and every worker process build it the same
+    way, so a trial scores the same wherever it runs.
+    """
+    config = plan.config
+    splits = list(inner_splitter(config, seed).split(X, y))
+    return Problem(
+        make_model=lambda params: plan.make_model(params, seed),
+        search_space=get_model(config.model.name).search_space,
+        folds=inner_folds(plan.make_features(), X, splits),
+        y=y,
+        task=config.task,
+        fixed=dict(config.model.params),
+    )
+
+
 def fit_tuned(
     plan: Plan,
     X: pd.DataFrame,
     y: np.ndarray,
     seed: int,
     callbacks: Sequence[Callable[..., None]] = (),
+    study: StudyRef | None = None,
 ) -> tuple[Any, Tuned, float | None]:
     """Tune on inner folds of ``X``, choose the threshold, fit on all of ``X``.
+
+    ``study`` names a study in a shared storage to tune in (see
+    :func:`predict.evaluation.create_studies`); ``None`` tunes in memory.
 
     Returns
     -------
@@ -128,19 +164,14 @@ def fit_tuned(
         Chosen on inner out-of-fold predictions only.
     """
     config = plan.config
-    splits = list(inner_splitter(config, seed).split(X, y))
     tuned = tune(
-        lambda params: plan.make_model(params, seed),
-        get_model(config.model.name).search_space,
-        inner_folds(plan.make_features(), X, splits),
-        y,
-        task=config.task,
+        tuning_problem(plan, X, y, seed),
         n_trials=config.tuning.n_trials,
         timeout=config.tuning.timeout,
         pruning=config.tuning.pruning,
-        fixed=config.model.params,
         seed=seed,
         callbacks=callbacks,
+        study=study,
     )
     model: Any = plan.make_pipeline(tuned.params, seed)
     if config.task == "binary" and config.model.calibration is not None:
@@ -163,17 +194,21 @@ def run_fold(
     y: np.ndarray,
     fold: OuterFold | None,
     callbacks: Sequence[Callable[..., None]] = (),
+    study: StudyRef | None = None,
 ) -> FoldResult:
-    """Run one outer fold, or the final fit on every patient when ``fold`` is None."""
+    """Run one outer fold, or the final fit on every patient when ``fold`` is None.
+
+    ``study`` names the fold's study in a shared storage (``None``: in memory).
+    """
     with quiet_optuna():
         if fold is None:
             model, tuned, threshold = fit_tuned(
-                plan, data, y, plan.config.seed, callbacks
+                plan, data, y, plan.config.seed, callbacks, study
             )
             return FoldResult(None, tuned, threshold, np.empty(0), model)
         train = data.iloc[fold.train]
         model, tuned, threshold = fit_tuned(
-            plan, train, y[fold.train], fold.seed, callbacks
+            plan, train, y[fold.train], fold.seed, callbacks, study
         )
         predictions = predict_scores(model, data.iloc[fold.test], plan.config.task)
         return FoldResult(fold, tuned, threshold, predictions)

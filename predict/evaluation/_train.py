@@ -20,6 +20,7 @@ from predict.evaluation._metrics import (
 from predict.evaluation._nested import FoldResult, Plan, run_fold
 from predict.evaluation._permutation import permutation_null, pool_predictions
 from predict.evaluation._result import ExperimentResult
+from predict.evaluation._shared import redact_config
 from predict.evaluation._splits import (
     check_folds,
     check_trainable,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from predict.cohort import Cohort
     from predict.config import ExperimentConfig
     from predict.evaluation._progress import ProgressReporter
+    from predict.evaluation._shared import StudyRef
     from predict.evaluation._splits import OuterFold
 
 __all__ = ["train"]
@@ -56,6 +58,7 @@ def _run_folds(
     folds: list[OuterFold],
     n_jobs: int,
     progress: ProgressReporter | None,
+    studies: list[StudyRef | None],
 ) -> tuple[list[FoldResult], FoldResult]:
     """Run every outer fold and the final fit, in parallel when asked."""
     tasks: list[OuterFold | None] = [*folds, None]
@@ -63,12 +66,13 @@ def _run_folds(
     if n_jobs == 1:
         callbacks = [lambda study, trial: progress.trial_done()] if progress else []
         for i, fold in enumerate(tasks):
-            results[i] = run_fold(plan, data, y, fold, callbacks)
+            results[i] = run_fold(plan, data, y, fold, callbacks, studies[i])
             if progress:
                 progress.fit_done(fold.label if fold else "final")
     else:
         jobs = (
-            delayed(_indexed)(i, plan, data, y, fold) for i, fold in enumerate(tasks)
+            delayed(_indexed)(i, plan, data, y, fold, studies[i])
+            for i, fold in enumerate(tasks)
         )
         parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
         for i, result in parallel(jobs):
@@ -80,9 +84,26 @@ def _run_folds(
 
 
 def _indexed(
-    i: int, plan: Plan, data: pd.DataFrame, y: np.ndarray, fold: OuterFold | None
+    i: int,
+    plan: Plan,
+    data: pd.DataFrame,
+    y: np.ndarray,
+    fold: OuterFold | None,
+    study: StudyRef | None,
 ) -> tuple[int, FoldResult]:
-    return i, run_fold(plan, data, y, fold)
+    return i, run_fold(plan, data, y, fold, study=study)
+
+
+def _studies(
+    config: ExperimentConfig, cohort: Cohort, n_folds: int
+) -> list[StudyRef | None]:
+    """Return the shared study of each outer fold and the final fit, or Nones."""
+    url = config.tuning.storage
+    if url is None:
+        return [None] * (n_folds + 1)
+    from predict.evaluation._shared import StudyRef, create_studies
+
+    return [StudyRef(url, name) for name in create_studies(config, cohort)]
 
 
 def _tables(
@@ -145,6 +166,13 @@ def train(
     the pooled out-of-fold metrics estimate performance on new patients. The
     final model is tuned the same way on every patient, then refit.
 
+    With ``config.tuning.storage`` set, each outer fold's Optuna study (and
+    the final model's) lives in that database (see
+    :func:`predict.evaluation.create_studies`): ``rtms-predict worker``
+    processes may run its trials too, ``train`` runs trials itself and waits
+    until each study has ``n_trials`` finished trials, and a rerun reuses the
+    finished trials instead of starting over.
+
     Parameters
     ----------
     config : ExperimentConfig
@@ -204,6 +232,7 @@ def train(
     plan = Plan(config, cohort.primary_scale)
     folds = outer_folds(config, data, y)
     check_folds(config, folds, y)
+    studies = _studies(config, cohort, len(folds))
     evaluation = config.evaluation
     if progress:
         progress.start(
@@ -212,7 +241,7 @@ def train(
             evaluation.n_permutations,
         )
     try:
-        results, final = _run_folds(plan, data, y, folds, n_jobs, progress)
+        results, final = _run_folds(plan, data, y, folds, n_jobs, progress, studies)
         predictions, fold_metrics, trials = _tables(config, data, y, results)
         pooled = pool_predictions(folds, [r.predictions for r in results], len(y))
         classes = pool_predictions(
@@ -252,7 +281,8 @@ def train(
         [trials, final.tuned.trials.assign(repeat=0, fold=-1)], ignore_index=True
     )
     return ExperimentResult(
-        config=config,
+        # The result is saved and logged: no storage password goes with it.
+        config=redact_config(config),
         task=config.task,
         headline=headline,
         metrics=metrics,

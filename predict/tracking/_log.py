@@ -224,6 +224,10 @@ def log_training(
     commit = _git_commit()
     if commit:
         tags["rtms.git_commit"] = commit
+    if config.tuning.storage is not None:  # the shared Optuna studies' prefix
+        from predict.evaluation._shared import job_key
+
+        tags["rtms.optuna_studies"] = f"rtms-{job_key(config, cohort)}"
     mlflow.set_tags(tags)
     mlflow.log_params(flatten_config(config.model_dump(mode="json", exclude={"name"})))
     metrics = _metrics(result.metrics)
