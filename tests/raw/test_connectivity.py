@@ -154,18 +154,6 @@ def test_simulated_series_look_like_bold(tmp_path):
     assert 0.3 < lag1 < 0.9  # AR(1) autocorrelation of BOLD at TR 2 s
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(RawFileError, match="does not exist"):
-        extract_connectivity(tmp_path / "none.csv")
-
-
-def test_wrong_suffix(tmp_path):
-    path = tmp_path / "fc.mat"
-    path.write_bytes(b"\0")
-    with pytest.raises(RawFileError, match=r"unsupported format.*'\.npy'"):
-        extract_connectivity(path)
-
-
 def test_unknown_label_lists_labels_and_suggests(tmp_path):
     path = _csv(tmp_path / "m.csv", R, labels=["sgACC", "DLPFC-L", "PCC"])
     with pytest.raises(

@@ -129,18 +129,6 @@ def test_writer_round_trip_is_exact(tmp_path, markers, n):
     assert extraction.qc["test_kept"] == n
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(RawFileError, match="does not exist"):
-        extract_emg(tmp_path / "nope.csv")
-
-
-def test_wrong_suffix(tmp_path):
-    path = tmp_path / "trials.xlsx"
-    path.write_text("x")
-    with pytest.raises(RawFileError, match=r"unsupported format.*'\.csv'"):
-        extract_emg(path)
-
-
 def test_missing_columns_are_named(tmp_path):
     path = _write(tmp_path, [("test", 1.0)], columns=("condition", "amp"))
     with pytest.raises(RawFileError, match=r"lacks the column\(s\) isi_ms, mep_amp_mv"):

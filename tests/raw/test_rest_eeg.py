@@ -170,18 +170,6 @@ def test_too_low_sampling_rate(tmp_path):
         extract_rest_eeg(_save(raw, tmp_path))
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(RawFileError, match="does not exist"):
-        extract_rest_eeg(tmp_path / "rec.vhdr")
-
-
-def test_wrong_suffix(tmp_path):
-    path = tmp_path / "rec.set"
-    path.write_text("x")
-    with pytest.raises(RawFileError, match=r"unsupported format.*'\.edf'"):
-        extract_rest_eeg(path)
-
-
 def test_unreadable_file(tmp_path):
     path = tmp_path / "rec.edf"
     path.write_bytes(b"not an edf header" * 10)
