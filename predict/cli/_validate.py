@@ -58,8 +58,12 @@ def render_summary(summary: CohortSummary, console: Console) -> None:
     console.print(columns)
 
 
-def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> None:
-    """Print how many raw files each path column names, and which are missing."""
+def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> Cohort:
+    """Print how many raw files each path column names, and which are missing.
+
+    With ``read``, also read the files (default options, failures reported)
+    and return the cohort with their markers; otherwise return ``cohort``.
+    """
     from rich.table import Table
 
     from predict.cohort._messages import quote_ids
@@ -80,11 +84,12 @@ def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> None:
     if read:
         from predict.raw import RawOptions, read_raw_markers
 
-        _, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
+        cohort, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
         console.print(escape(report.summary()), soft_wrap=True)
         for failures in report.failed.values():
             for pid, reason in failures:
                 console.print(f"  {escape(pid)}: {escape(reason)}", soft_wrap=True)
+    return cohort
 
 
 def render_site_effects(table: pd.DataFrame, console: Console) -> None:
@@ -120,8 +125,9 @@ def validate(
         bool,
         typer.Option(
             "--read-raw",
-            help="Also read every raw file named by a path column and report "
-            "the ones that give no markers (default options).",
+            help="Also read every raw file named by a path column, report the "
+            "ones that give no markers (default options) and include the markers "
+            "read in the site-effect diagnostics.",
         ),
     ] = False,
 ) -> None:
@@ -137,8 +143,8 @@ def validate(
 
     cohort = read_cohort_reporting(data, primary_scale)
     render_summary(summarize_cohort(cohort), out_console)
-    if cohort.path_columns:
-        render_raw_files(cohort, out_console, read=read_raw)
+    if cohort.path_columns:  # site effects then include markers read from files
+        cohort = render_raw_files(cohort, out_console, read=read_raw)
     if len(cohort.sites) >= 2:
         render_site_effects(site_predictability(cohort), out_console)
     out_console.print(
