@@ -177,6 +177,10 @@ def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
     from predict.evaluation import create_studies
     from predict.evaluation._shared import redact_url
 
+    if cohort.path_columns:  # studies are keyed by the cohort train() fits
+        from predict.raw import read_raw_markers
+
+        cohort, _ = read_raw_markers(cohort, experiment.raw)
     names = create_studies(experiment, cohort)
     url = redact_url(str(experiment.tuning.storage))
     job = names[-1].removesuffix("-final")

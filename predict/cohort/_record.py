@@ -27,7 +27,7 @@ from predict.cohort._validate import _BINARY, _MISSING_IN_TEXT, _SEX, MISSING_IN
 
 __all__ = ["parse_records"]
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 class _UnsureError(Exception):
@@ -50,7 +50,7 @@ def _number(spec: ColumnSpec, value: Any) -> float:
             return math.nan
         if not _NUMBER.fullmatch(text):
             raise _UnsureError
-        number = float(text)
+        number = float(text) + 0.0  # "-0" is 0.0, as pandas parses it
     elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     ):

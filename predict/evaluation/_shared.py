@@ -190,7 +190,9 @@ def _connect(url: str, engine: dict[str, Any]) -> optuna.storages.RDBStorage:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def job_key(config: ExperimentConfig, cohort: Cohort) -> str:
+def job_key(
+    config: ExperimentConfig, cohort: Cohort, *, fingerprint: str | None = None
+) -> str:
     """Return 12 hex digits identifying the work of a ``train`` job.
 
     Made from everything that decides what a trial computes (target, primary
@@ -198,7 +200,8 @@ def job_key(config: ExperimentConfig, cohort: Cohort) -> str:
     the cohort's fingerprint (taken after raw files became markers, so the
     ``raw:`` options count through it); not from ``n_trials`` or ``timeout``
     (a rerun with more trials continues the same studies), tracking,
-    evaluation or ``n_jobs``.
+    evaluation or ``n_jobs``. ``fingerprint`` replaces the cohort's (a
+    result's, whose cohort had raw files read).
     """
     relevant = config.model_dump(
         mode="json",
@@ -213,7 +216,7 @@ def job_key(config: ExperimentConfig, cohort: Cohort) -> str:
         },
     )
     relevant["tuning.pruning"] = config.tuning.pruning
-    relevant["cohort"] = [cohort.fingerprint, cohort.primary_scale]
+    relevant["cohort"] = [fingerprint or cohort.fingerprint, cohort.primary_scale]
     text = json.dumps(relevant, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 

@@ -15,6 +15,7 @@ from predict.evaluation._shared import (
     FINGERPRINT,
     N_TRIALS,
     POSITION,
+    PRIMARY_SCALE,
     open_storage,
     redact_url,
 )
@@ -107,7 +108,7 @@ class _Worker:
     ) -> Cohort:
         from predict.cohort import read_cohort
 
-        scale = config.primary_scale
+        scale = attrs.get(PRIMARY_SCALE, config.primary_scale)
 
         path = self.data if self.data is not None else attrs.get(DATA)
         if path is None:

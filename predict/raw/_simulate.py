@@ -21,9 +21,9 @@ import pandas as pd
 
 from predict.cohort._contract import MODALITY_PREFIXES
 from predict.raw._connectivity_write import write_connectivity
-from predict.raw._emg import RATIOS, write_emg
-from predict.raw._rest_eeg_write import REST_EEG_MARKERS, write_rest_eeg
-from predict.raw._tms_eeg import TMS_EEG_MARKERS
+from predict.raw._emg import write_emg
+from predict.raw._rest_eeg_write import write_rest_eeg
+from predict.raw._step import produced
 from predict.raw._tms_eeg_write import write_tms_eeg
 
 __all__ = ["RAW_SETTINGS", "write_raw_files"]
@@ -66,14 +66,6 @@ _MODALITY = {
     "rest_eeg_path": "rest_eeg",
     "fc_matrix_path": "connectivity",
     "emg_trials_path": "tms_emg",
-}
-
-#: Markers each file carries; the rest of the modality stays in the table.
-_CARRIED = {
-    "tms_eeg_path": list(TMS_EEG_MARKERS),
-    "rest_eeg_path": list(REST_EEG_MARKERS),
-    "fc_matrix_path": ["fc_sgacc_dlpfc_z"],
-    "emg_trials_path": ["emg_mep_amp_mv", *RATIOS.values()],
 }
 
 
@@ -151,7 +143,8 @@ def write_raw_files(
     rng = np.random.default_rng(seed)
     out = table.copy()
     ids = table["patient_id"].astype(str).to_numpy()
-    for column, carried in _CARRIED.items():
+    for column in RAW_SETTINGS:
+        carried = produced(column)
         present = [c for c in carried if c in table.columns]
         if not present:
             continue

@@ -33,9 +33,10 @@ from predict.cohort._contract import PATH_COLUMNS, spec_for
 from predict.exceptions import PredictError
 from predict.raw._common import Extraction, RawFileError
 from predict.raw._connectivity import ConnectivityOptions, extract_connectivity
-from predict.raw._emg import EmgOptions, extract_emg
+from predict.raw._emg import RATIOS, EmgOptions, extract_emg
 from predict.raw._rest_eeg import RestEegOptions, extract_rest_eeg
-from predict.raw._tms_eeg import TmsEegOptions, extract_tms_eeg
+from predict.raw._rest_eeg_write import REST_EEG_MARKERS
+from predict.raw._tms_eeg import TMS_EEG_MARKERS, TmsEegOptions, extract_tms_eeg
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
@@ -47,6 +48,7 @@ __all__ = [
     "RawReport",
     "extract_markers",
     "file_digest",
+    "produced",
     "read_raw_markers",
 ]
 
@@ -150,13 +152,18 @@ class RawReport:
 
 
 _CACHE: dict[tuple[str, str], Extraction | RawFileError] = {}
-_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+_DIGESTS: dict[tuple[tuple[str, int, int, int], ...], str] = {}
 
 
 def _companions(path: Path) -> list[Path]:
-    """Return the file and the files that belong to it (same stem, same folder)."""
-    stem = path.name.split(".")[0]
-    return sorted(p for p in path.parent.glob(f"{glob.escape(stem)}.*") if p.is_file())
+    """Return the files that belong to ``path``: same folder, its name's stem.
+
+    ``P1.vhdr`` -> ``P1.eeg``, ``P1.vmrk``; ``P1.npy`` -> ``P1.labels.txt``,
+    ``P1.json``. The file itself is not in the list.
+    """
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    pattern = f"{glob.escape(stem)}.*"
+    return sorted(p for p in path.parent.glob(pattern) if p.is_file() and p != path)
 
 
 def file_digest(path: Path) -> str:
@@ -170,19 +177,51 @@ def file_digest(path: Path) -> str:
     Returns
     -------
     digest : str
-        Hex digest; memoised per (path, size, modification time).
+        Hex digest over the file's own bytes, then each companion's name and
+        bytes (so two files never share a digest through their companions).
+        Memoised per (path, size, modification time, inode) of the file and
+        of every companion, so an edited companion is hashed again.
     """
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    if key not in _DIGESTS:
+    parts = [path, *_companions(path)]
+    stats = tuple(
+        (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+        for p in parts
+        for st in [p.stat()]
+    )
+    if stats not in _DIGESTS:
         digest = hashlib.sha256()
-        for part in _companions(path) or [path]:
-            digest.update(part.name.encode())
+        for i, part in enumerate(parts):
+            if i:  # the file itself is identified by its content alone
+                digest.update(b"\0" + part.name.encode())
             with part.open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
-        _DIGESTS[key] = digest.hexdigest()
-    return _DIGESTS[key]
+        _DIGESTS[stats] = digest.hexdigest()
+    return _DIGESTS[stats]
+
+
+def produced(column: str, options: RawOptions | None = None) -> list[str]:
+    """Return the marker columns a path column's file gives.
+
+    Parameters
+    ----------
+    column : str
+        A path column (``"tms_eeg_path"``, ...).
+    options : RawOptions or None, default=None
+        For the connectivity pairs' output columns.
+
+    Returns
+    -------
+    columns : list of str
+    """
+    options = options or RawOptions()
+    if column == "tms_eeg_path":
+        return list(TMS_EEG_MARKERS)
+    if column == "rest_eeg_path":
+        return list(REST_EEG_MARKERS)
+    if column == "fc_matrix_path":
+        return list(options.connectivity.pairs)
+    return ["emg_mep_amp_mv", *RATIOS.values()]
 
 
 def _check_ranges(extraction: Extraction, path: Path) -> None:
@@ -208,8 +247,21 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
     key = (file_digest(path), f"{column}:{sub.model_dump_json()}")
     if key not in _CACHE:
         try:
-            extraction = _readers()[column](path, sub)
+            try:
+                extraction = _readers()[column](path, sub)
+            except RawFileError:
+                raise
+            except Exception as exc:  # a reader's library failing on odd data
+                raise RawFileError(
+                    f"File '{path}' could not be turned into markers "
+                    f"({type(exc).__name__}: {exc})."
+                ) from exc
             _check_ranges(extraction, path)
+            if not any(math.isfinite(v) for v in extraction.markers.values()):
+                raise RawFileError(
+                    f"File '{path}' gives no finite marker value: the recording "
+                    "is empty, flat or not finite."
+                )
         except RawFileError as exc:  # a bad file stays bad: not read again
             _CACHE[key] = exc
             raise
@@ -286,6 +338,9 @@ def extract_markers(
                         "missing for such patients."
                     ) from exc
                 report.failed[column].append((pid, str(exc)))
+                for name in produced(column, options):  # the modality is missing
+                    if name in out.columns:
+                        out.iloc[i, out.columns.get_loc(name)] = np.nan
                 continue
             for name, value in extraction.markers.items():
                 if name not in out.columns:

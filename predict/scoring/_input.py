@@ -26,9 +26,7 @@ def _frame(data: Any) -> pd.DataFrame:
 
     if isinstance(data, str | Path):
         return read_table(data)
-    if isinstance(data, Mapping) and not any(
-        isinstance(v, list | tuple | np.ndarray | pd.Series) for v in data.values()
-    ):
+    if isinstance(data, Mapping) and all(np.ndim(v) == 0 for v in data.values()):
         return pd.DataFrame({k: [v] for k, v in data.items()})
     return pd.DataFrame(data)
 

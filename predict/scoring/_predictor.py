@@ -156,13 +156,14 @@ class ResponsePredictor:
         if self._fast is None:
             return None
         if isinstance(data, Mapping):
-            columns = {
-                k: list(v)
-                if isinstance(v, list | tuple | np.ndarray | pd.Series)
-                else [v]
-                for k, v in data.items()
-            }
-        elif isinstance(data, pd.DataFrame) and 0 < len(data) <= _FAST_ROWS:
+            if any(isinstance(v, pd.Series | pd.Index) for v in data.values()):
+                return None  # aligned by index on the full path
+            columns = {k: [v] if np.ndim(v) == 0 else list(v) for k, v in data.items()}
+        elif (
+            isinstance(data, pd.DataFrame)
+            and 0 < len(data) <= _FAST_ROWS
+            and data.columns.is_unique
+        ):
             cells = data.to_numpy(dtype=object)
             columns = {c: list(cells[:, j]) for j, c in enumerate(data.columns)}
             if data.index.name == "patient_id" and "patient_id" not in columns:

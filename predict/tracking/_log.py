@@ -227,7 +227,8 @@ def log_training(
     if config.tuning.storage is not None:  # the shared Optuna studies' prefix
         from predict.evaluation._shared import job_key
 
-        tags["rtms.optuna_studies"] = f"rtms-{job_key(config, cohort)}"
+        key = job_key(config, cohort, fingerprint=result.fingerprint)
+        tags["rtms.optuna_studies"] = f"rtms-{key}"
     mlflow.set_tags(tags)
     mlflow.log_params(flatten_config(config.model_dump(mode="json", exclude={"name"})))
     metrics = _metrics(result.metrics)

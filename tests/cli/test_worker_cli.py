@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mlflow
 import optuna
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -22,9 +23,17 @@ FAST = {
 }
 
 
-def test_train_with_storage_then_worker_has_nothing_left(tmp_path, small_table):
+@pytest.mark.parametrize("raw", [False, True], ids=["markers", "raw-files"])
+def test_train_with_storage_then_worker_has_nothing_left(tmp_path, small_table, raw):
     data, config = tmp_path / "cohort.csv", tmp_path / "quick.yaml"
-    small_table.to_csv(data, index=False)
+    table = small_table
+    if raw:  # studies are keyed by the cohort after its files became markers
+        from predict.raw._simulate import write_raw_files
+
+        table = write_raw_files(
+            table, tmp_path / "raw", relative_to=tmp_path, share=0.1
+        )
+    table.to_csv(data, index=False)
     config.write_text(yaml.safe_dump(FAST))
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     args = ["-c", str(config), "-d", str(data), "--models-dir", str(tmp_path / "m")]
@@ -32,6 +41,7 @@ def test_train_with_storage_then_worker_has_nothing_left(tmp_path, small_table):
     assert result.exit_code == 0, result.output
     names = list_studies(url)
     job = names[-1].removesuffix("-final")
+    assert all(name.startswith(job) for name in names)  # no orphaned job
     assert f"rtms-predict worker --storage {url} --study {job}" in result.output
     runs = mlflow.search_runs(experiment_names=["rtms-predict"])
     parent = runs[runs["tags.mlflow.parentRunId"].isna()].iloc[0]

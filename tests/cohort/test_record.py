@@ -29,6 +29,9 @@ CELLS = [
     ("age", math.nan, True),
     ("age", pd.NA, True),
     ("age", "forty", False),
+    ("age", "٤١", False),  # Arabic-Indic digits: pandas does not read them
+    ("age", "４１", False),  # full-width digits
+    ("tep_n100_amp_uv", "-0", True),
     ("age", "1_000", False),
     ("age", "0x10", False),
     ("age", "inf", False),

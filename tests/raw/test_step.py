@@ -152,3 +152,48 @@ def test_mixed_cohort_trains_and_scores_new_raw_patients(mixed, tmp_path):
     # the same patients with their precomputed markers score almost the same
     plain = load_model(bundle).predict(new)
     assert np.abs(scores["p_response"] - plain["p_response"]).max() < 0.1
+
+
+def test_files_sharing_a_name_prefix_keep_their_own_markers(tmp_path):
+    table = simulate_cohort(12, seed=2)
+    table = table[[c for c in table if not c.startswith(("tep_", "eeg_", "fc_"))]]
+    table["patient_id"] = [f"S.{i}" for i in range(12)]
+    raw = write_raw_files(table, tmp_path / "raw", relative_to=tmp_path, seed=1)
+    filled, _ = extract_markers(raw.set_index("patient_id"), base_dir=tmp_path)
+    truth = table.set_index("patient_id")["emg_mep_amp_mv"]
+    np.testing.assert_allclose(
+        filled["emg_mep_amp_mv"].to_numpy(dtype=float), truth.to_numpy(), rtol=1e-9
+    )
+
+
+def test_an_edited_companion_file_is_read_again(tmp_path):
+    labels = ["sgACC", "DLPFC_L", "PCC"]
+    r = np.array([[1.0, 0.5, 0.1], [0.5, 1.0, 0.2], [0.1, 0.2, 1.0]])
+    np.save(tmp_path / "p1.npy", r)
+    (tmp_path / "p1.labels.txt").write_text("\n".join(labels))
+    table = pd.DataFrame(
+        {"fc_matrix_path": ["p1.npy"]}, index=pd.Index(["P1"], name="patient_id")
+    )
+    first, _ = extract_markers(table, base_dir=tmp_path)
+    (tmp_path / "p1.labels.txt").write_text("\n".join(["sgACC", "PCC", "DLPFC_L"]))
+    second, _ = extract_markers(table, base_dir=tmp_path)
+    assert first["fc_sgacc_dlpfc_z"].iloc[0] == pytest.approx(np.arctanh(0.5))
+    assert second["fc_sgacc_dlpfc_z"].iloc[0] == pytest.approx(np.arctanh(0.1))
+
+
+def test_a_reader_crash_is_a_bad_file_and_clears_the_modality(tmp_path, monkeypatch):
+    def crash(path, options):
+        raise ZeroDivisionError("flat channels")
+
+    monkeypatch.setattr(step, "_readers", lambda: dict.fromkeys(step.RAW_LABELS, crash))
+    (tmp_path / "p1.csv").write_text("x")
+    table = pd.DataFrame(
+        {"emg_trials_path": ["p1.csv"], "emg_sici_ratio": [0.7]},
+        index=pd.Index(["P1"], name="patient_id"),
+    )
+    with pytest.raises(RawExtractionError, match=r"ZeroDivisionError: flat channels"):
+        extract_markers(table, base_dir=tmp_path)
+    filled, report = extract_markers(
+        table, RawOptions(on_error="missing"), base_dir=tmp_path
+    )
+    assert report.n_failed == 1 and np.isnan(filled["emg_sici_ratio"].iloc[0])

@@ -90,3 +90,16 @@ def test_bad_single_patient_gets_the_contract_error(model, new_patients):
     patient = new_patients.iloc[[3]].assign(eeg_iaf_hz=40.0)
     with pytest.raises(CohortError, match=r"'eeg_iaf_hz'.*outside 5-15 Hz"):
         predictor.predict(patient)
+
+
+def test_inputs_the_fast_path_must_not_read_differently(model, new_patients):
+    predictor, _ = model
+    twice = new_patients.iloc[[3]][["patient_id", "age"]].assign(dup=50)
+    twice.columns = ["patient_id", "age", "age"]
+    with pytest.raises(CohortError, match="'age' appears more than once"):
+        predictor.predict(twice)
+    # Series are aligned by index, as pandas.DataFrame(dict) aligns them
+    two = new_patients.iloc[[4, 5]].reset_index(drop=True)
+    shuffled = {c: two[c].iloc[::-1] if c == "age" else two[c] for c in two}
+    expected = predictor.predict(pd.DataFrame(shuffled))
+    pd.testing.assert_frame_equal(predictor.predict(shuffled), expected)
