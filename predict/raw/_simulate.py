@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from predict.cohort._contract import MODALITY_PREFIXES
+from predict.cohort._contract import MODALITY_PREFIXES, PATH_COLUMNS
 from predict.raw._connectivity_write import write_connectivity
 from predict.raw._emg import write_emg
 from predict.raw._rest_eeg_write import write_rest_eeg
@@ -59,13 +59,6 @@ _FORMATS: dict[str, list[tuple[str, str]]] = {
         ("npy", ".npy"),
     ],
     "emg_trials_path": [("csv", ".csv")],
-}
-
-_MODALITY = {
-    "tms_eeg_path": "tms_eeg",
-    "rest_eeg_path": "rest_eeg",
-    "fc_matrix_path": "connectivity",
-    "emg_trials_path": "tms_emg",
 }
 
 
@@ -155,7 +148,7 @@ def write_raw_files(
                 rng.choice(rows, size=round(share * len(rows)), replace=False)
             )
         out[column] = pd.Series(np.nan, index=out.index, dtype=object)
-        prefix = MODALITY_PREFIXES[_MODALITY[column]]
+        prefix = MODALITY_PREFIXES[PATH_COLUMNS[column]]
         for k, i in enumerate(rows):
             fmt, suffix = _FORMATS[column][k % len(_FORMATS[column])]
             name = f"{ids[i]}_{prefix.rstrip('_')}_{fmt}{suffix}".replace("/", "-")
