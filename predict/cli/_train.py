@@ -176,11 +176,9 @@ def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
     from predict.cli._app import out_console
     from predict.evaluation import create_studies
     from predict.evaluation._shared import redact_url
+    from predict.raw import read_raw_markers
 
-    if cohort.path_columns:  # studies are keyed by the cohort train() fits
-        from predict.raw import read_raw_markers
-
-        cohort, _ = read_raw_markers(cohort, experiment.raw)
+    cohort, _ = read_raw_markers(cohort, experiment.raw)  # the one train() fits
     names = create_studies(experiment, cohort)
     url = redact_url(str(experiment.tuning.storage))
     job = names[-1].removesuffix("-final")

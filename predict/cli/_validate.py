@@ -85,6 +85,7 @@ def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> Cohort:
         from predict.raw import RawOptions, read_raw_markers
 
         cohort, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
+        assert report is not None  # only called for cohorts with path columns
         console.print(escape(report.summary()), soft_wrap=True)
         for failures in report.failed.values():
             for pid, reason in failures:

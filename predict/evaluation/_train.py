@@ -221,11 +221,9 @@ def train(
             f"outcomes were derived from '{cohort.primary_scale}': read the table "
             f"with read_cohort(..., primary_scale='{config.primary_scale}')."
         )
-    raw_report = None
-    if cohort.path_columns:
-        from predict.raw import read_raw_markers
+    from predict.raw import read_raw_markers
 
-        cohort, raw_report = read_raw_markers(cohort, config.raw)
+    cohort, raw_report = read_raw_markers(cohort, config.raw)
     data, y = target_of(config, cohort)
     check_trainable(config, cohort, y)
     n_jobs = config.n_jobs if n_jobs is None else n_jobs

@@ -118,12 +118,10 @@ class _Worker:
             )
         key = (str(path), scale, config.raw.model_dump_json())
         if key not in self.cohorts:
-            cohort = read_cohort(path, primary_scale=scale)
-            if cohort.path_columns:  # as train does: markers from the raw files
-                from predict.raw import read_raw_markers
+            from predict.raw import read_raw_markers
 
-                cohort, _ = read_raw_markers(cohort, config.raw)
-            self.cohorts[key] = cohort
+            cohort = read_cohort(path, primary_scale=scale)
+            self.cohorts[key], _ = read_raw_markers(cohort, config.raw)  # as train
         cohort = self.cohorts[key]
         if cohort.fingerprint != attrs[FINGERPRINT]:
             raise UsageError(

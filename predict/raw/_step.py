@@ -357,8 +357,11 @@ def extract_markers(
 
 def read_raw_markers(
     cohort: Cohort, options: RawOptions | None = None
-) -> tuple[Cohort, RawReport]:
+) -> tuple[Cohort, RawReport | None]:
     """Return the cohort with markers from its raw files, and the report.
+
+    Training, workers and ``rtms-predict train --storage`` all read a cohort
+    through here, so they fit (and fingerprint) the same table.
 
     Parameters
     ----------
@@ -372,7 +375,8 @@ def read_raw_markers(
     cohort : Cohort
         Re-validated with the extracted markers (so each modality counts as
         present for patients whose file gave markers).
-    report : RawReport
+    report : RawReport or None
+        ``None``, with the cohort unchanged, when it has no path columns.
 
     Raises
     ------
@@ -381,6 +385,8 @@ def read_raw_markers(
     """
     from predict.cohort import read_cohort
 
+    if not cohort.path_columns:
+        return cohort, None
     table, report = extract_markers(cohort.data, options, base_dir=cohort.base_dir)
     derived = [c for c in table.columns if spec_for(str(c)) is None]  # pct_change
     filled = read_cohort(
