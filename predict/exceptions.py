@@ -13,6 +13,8 @@ __all__ = [
     "CohortWarning",
     "ConfigError",
     "HarmonizationWarning",
+    "IgnoredModalityWarning",
+    "MissingModalityError",
     "PredictError",
     "PredictWarning",
     "StorageError",
@@ -62,6 +64,14 @@ class TrainingError(PredictError, ValueError):
     """A cohort and a config cannot be trained together (checked before fitting)."""
 
 
+class MissingModalityError(TrainingError):
+    """A config asks for a feature builder whose modality the cohort lacks.
+
+    Raised before any fitting; ``rtms-predict experiment`` skips such a
+    config and reports why instead of failing the whole study.
+    """
+
+
 class StorageError(PredictError, RuntimeError):
     """A study storage cannot be reached or does not hold the study asked for."""
 
@@ -80,3 +90,7 @@ class CohortWarning(PredictWarning):
 
 class HarmonizationWarning(PredictWarning):
     """Markers of some patients could not be harmonised and pass unchanged."""
+
+
+class IgnoredModalityWarning(PredictWarning):
+    """Patients bring markers of a modality the model was trained without."""

@@ -31,6 +31,9 @@ def render_comparison(table: pd.DataFrame, baseline: str, console: Console) -> N
     ):
         out.add_column(header, justify="left" if header == "config" else "right")
     for name, row in table.iterrows():
+        if row.get("skipped"):
+            out.add_row(escape(str(name)), "skipped", "", "", "", "")
+            continue
         same = name == baseline
         out.add_row(
             escape(str(name)),
@@ -41,6 +44,14 @@ def render_comparison(table: pd.DataFrame, baseline: str, console: Console) -> N
             "—" if same else f"{row['fold_diff_mean']:+.3f}",
         )
     console.print(out)
+    if "skipped" in table:
+        for name, reason in table["skipped"].items():
+            if reason:
+                console.print(
+                    f"[yellow]{escape(str(name))} skipped: {escape(str(reason))}"
+                    "[/yellow]",
+                    soft_wrap=True,
+                )
 
 
 def experiment(
@@ -59,7 +70,12 @@ def experiment(
         str | None, typer.Option(help="MLflow tracking URI.")
     ] = None,
 ) -> None:
-    """Run every config of a study on one dataset into one MLflow experiment."""
+    """Run every config of a study on one dataset into one MLflow experiment.
+
+    A config asking for a modality the cohort lacks is skipped, saying why
+    (printed, tagged ``rtms.skipped`` on its run and listed in the comparison);
+    the others run and are compared.
+    """
     import tempfile
 
     import mlflow
@@ -69,6 +85,7 @@ def experiment(
     from predict.config import load_study
     from predict.evaluation import RichProgress, compare_results
     from predict.evaluation import train as run_training
+    from predict.exceptions import MissingModalityError
     from predict.scoring import save_bundle
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
@@ -76,20 +93,36 @@ def experiment(
     cohort = read_cohort_reporting(data, configs[0].primary_scale)
     uri = resolve_tracking_uri(tracking_uri)
     results = {}
+    skipped: dict[str, str] = {}
     for config in configs:
         with tracking_run(uri, spec.name, str(config.name)):
-            result = run_training(
-                config, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
-            )
+            try:
+                result = run_training(
+                    config, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
+                )
+            except MissingModalityError as exc:  # raised before any fitting
+                skipped[str(config.name)] = str(exc)
+                reason = {"rtms.config": str(config.name), "rtms.skipped": str(exc)}
+                mlflow.set_tags(reason)
+                out_console.print(
+                    f"[yellow]Skipped {escape(str(config.name))}: "
+                    f"{escape(str(exc))}[/yellow]",
+                    soft_wrap=True,
+                )
+                continue
             render_result(result, out_console)
             bundle = save_bundle(result, cohort, models_dir / str(config.name))
             log_training(result, cohort, bundle=bundle)
         results[str(config.name)] = result
-    table = compare_results(results, spec.baseline)
+    table = compare_results(results, spec.baseline, skipped=skipped)
     render_comparison(table, spec.baseline, out_console)
     with tracking_run(uri, spec.name, f"comparison vs {spec.baseline}"):
         mlflow.set_tag("rtms.study", spec.name)
+        mlflow.set_tag("rtms.skipped_configs", ",".join(skipped) or "none")
+        mlflow.set_tags({f"rtms.skipped.{n}": r for n, r in skipped.items()})
         for name, row in table.iterrows():
+            if name in skipped:
+                continue
             mlflow.log_metric(f"{name}.diff_vs_{spec.baseline}", float(row["diff"]))
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "comparison.csv"

@@ -81,6 +81,10 @@ def render_result(result: ExperimentResult, console: Console) -> None:
             f"{row['fold_mean']:.3f} ± {row['fold_sd']:.3f}",
         )
     console.print(table)
+    if result.features is not None:
+        style = "yellow" if result.features.left_out else "default"
+        text = escape(result.features.summary())
+        console.print(f"[{style}]{text}[/{style}]", soft_wrap=True, highlight=False)
     _render_sites(result, console)
     if result.permutation_p is not None:
         console.print(

@@ -256,8 +256,12 @@ class ExperimentConfig(BaseModel):
     primary_scale : {"hamd17", "madrs"} or None, default=None
         Scale the outcomes and baseline severity come from; ``None`` follows
         the contract (HAMD-17 when present).
-    features : dict of str to dict
-        Feature builder name -> its options (``{}`` or null for defaults).
+    features : "auto" or dict of str to dict
+        ``auto``: every registered builder whose modality the data have
+        (the others are left out, saying why). Or builder name -> its options
+        (``{}`` or null for defaults); ``optional: true`` among a builder's
+        options leaves it out when no patient has its data, where a builder
+        without it stops training (see :func:`predict.features.resolve_features`).
     model : ModelConfig
         See :class:`ModelConfig`.
     cv : CVConfig
@@ -292,7 +296,7 @@ class ExperimentConfig(BaseModel):
     description: str = ""
     target: Literal["response", "remission", "pct_change"] = "response"
     primary_scale: Literal["hamd17", "madrs"] | None = None
-    features: dict[str, dict[str, Any]]
+    features: Literal["auto"] | dict[str, dict[str, Any]]
     model: ModelConfig = Field(default_factory=ModelConfig)
     cv: CVConfig = Field(default_factory=CVConfig)
     tuning: TuningConfig = Field(default_factory=TuningConfig)
@@ -306,6 +310,11 @@ class ExperimentConfig(BaseModel):
     @field_validator("features", mode="before")
     @classmethod
     def _options_default_to_empty(cls, value: Any) -> Any:
+        if isinstance(value, str) and value != "auto":
+            raise ValueError(
+                f"expected 'auto' or a mapping of builder names to options, got "
+                f"'{value}'"
+            )
         if isinstance(value, dict):
             return {k: ({} if v is None else v) for k, v in value.items()}
         return value
@@ -313,13 +322,21 @@ class ExperimentConfig(BaseModel):
     @field_validator("features")
     @classmethod
     def _builders_exist(
-        cls, value: dict[str, dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+        cls, value: str | dict[str, dict[str, Any]]
+    ) -> str | dict[str, dict[str, Any]]:
         from predict.features import get_builder
 
+        if isinstance(value, str):
+            return value
         if not value:
-            raise ValueError("at least one feature builder is needed")
+            raise ValueError("at least one feature builder is needed, or 'auto'")
         for name, options in value.items():
+            optional = options.get("optional", False)
+            if not isinstance(optional, bool):
+                raise ValueError(
+                    f"'optional' of feature builder '{name}' must be true or false, "
+                    f"got {optional!r}"
+                )
             get_builder(name, options)  # raises ConfigError naming the problem
         return value
 

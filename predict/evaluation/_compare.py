@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from predict.evaluation._metrics import binary_metrics, regression_metrics
+from predict.exceptions import TrainingError
 
 if TYPE_CHECKING:
     from predict.evaluation._result import ExperimentResult
@@ -74,7 +75,11 @@ def paired_difference(
 
 
 def compare_results(
-    results: Mapping[str, ExperimentResult], baseline: str, **bootstrap: int
+    results: Mapping[str, ExperimentResult],
+    baseline: str,
+    *,
+    skipped: Mapping[str, str] | None = None,
+    **bootstrap: int,
 ) -> pd.DataFrame:
     """Tabulate headline metrics with CIs and the paired difference to a baseline.
 
@@ -84,6 +89,9 @@ def compare_results(
         Config name -> its result, all on the same patients and outer folds.
     baseline : str
         Name of the reference config (for example ``clinical_only``).
+    skipped : mapping of str to str or None, default=None
+        Configs not trained -> why (a modality the cohort lacks); listed
+        with missing metrics and the reason in ``skipped``.
     **bootstrap
         ``n_bootstrap``, ``seed`` for :func:`paired_difference`.
 
@@ -92,8 +100,20 @@ def compare_results(
     table : pandas.DataFrame
         Indexed by config: ``metric``, ``value``, ``ci_low``, ``ci_high``,
         ``diff``, ``diff_ci_low``, ``diff_ci_high``, ``fold_diff_mean``
-        (mean per-fold difference on the same outer folds).
+        (mean per-fold difference on the same outer folds), and ``skipped``
+        (the reason, empty for configs that ran).
+
+    Raises
+    ------
+    TrainingError
+        When the baseline was skipped.
     """
+    skipped = dict(skipped or {})
+    if baseline in skipped:
+        raise TrainingError(
+            f"The study's baseline '{baseline}' was skipped ({skipped[baseline]}): "
+            "choose a baseline the cohort has the data for."
+        )
     reference = results[baseline]
     rows = []
     for name, result in results.items():
@@ -114,6 +134,9 @@ def compare_results(
                 "diff_ci_low": diff[1],
                 "diff_ci_high": diff[2],
                 "fold_diff_mean": float(np.mean(fold_diff)),
+                "skipped": "",
             }
         )
+    for name, reason in skipped.items():
+        rows.append({"config": name, "metric": reference.headline, "skipped": reason})
     return pd.DataFrame(rows).set_index("config")

@@ -10,6 +10,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from predict.config import ExperimentConfig
+    from predict.features import ResolvedFeatures
     from predict.models import Task
     from predict.raw import RawReport
 
@@ -64,6 +65,10 @@ class ExperimentResult:
     raw_report : RawReport or None
         Raw files read and those that gave no markers (``None`` when the
         cohort has no path columns).
+    features : ResolvedFeatures or None
+        The feature builders used and those left out with the reason (with
+        ``features: auto`` or ``optional: true``); ``config`` keeps the
+        ``features`` block as written.
     """
 
     config: ExperimentConfig
@@ -83,6 +88,7 @@ class ExperimentResult:
     n_excluded: int
     fingerprint: str
     raw_report: RawReport | None = field(default=None, repr=False)
+    features: ResolvedFeatures | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         row = self.metrics.loc[self.headline]

@@ -16,7 +16,6 @@ from sklearn.model_selection import (
     StratifiedKFold,
 )
 
-from predict.cohort._contract import MODALITY_PREFIXES
 from predict.cohort._messages import plural, quote_ids
 from predict.exceptions import TrainingError
 
@@ -80,21 +79,10 @@ def check_trainable(config: ExperimentConfig, cohort: Cohort, y: np.ndarray) -> 
     ------
     TrainingError
         For a single class, a class smaller than the number of folds, leave-
-        site-out without two sites, a missing group column, or a modality the
-        config asks for that no patient has.
+        site-out without two sites, or a missing group column (a modality
+        no patient has is checked by :func:`predict.features.resolve_features`).
     """
     outer, inner = config.cv.outer, config.cv.inner
-    missing = [
-        name
-        for name in config.features
-        if name in MODALITY_PREFIXES and name not in cohort.modalities
-    ]
-    if missing:
-        wanted = ", ".join(f"'{m}' ({MODALITY_PREFIXES[m]}* columns)" for m in missing)
-        raise TrainingError(
-            f"The config asks for {wanted} but no patient has any value of it: "
-            "remove the builder from 'features' or add the markers to the table."
-        )
     if config.task == "binary":
         values, counts = np.unique(y, return_counts=True)
         if len(values) < 2:

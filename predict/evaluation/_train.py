@@ -198,10 +198,13 @@ def train(
     RawExtractionError
         When a raw file named by a path column gives no markers and
         ``config.raw.on_error`` is ``"error"`` (files are read first, once).
+    MissingModalityError
+        Before any fitting, when a builder listed without ``optional: true``
+        has no data in the cohort (a :class:`TrainingError`).
     TrainingError
         Before any fitting, when the cohort cannot be trained with the config
         (missing target, a single class, too few patients of a class, leave-
-        site-out without two sites, a modality no patient has).
+        site-out without two sites).
 
     Examples
     --------
@@ -221,13 +224,16 @@ def train(
             f"outcomes were derived from '{cohort.primary_scale}': read the table "
             f"with read_cohort(..., primary_scale='{config.primary_scale}')."
         )
+    from predict.features import resolve_features
     from predict.raw import read_raw_markers
 
     cohort, raw_report = read_raw_markers(cohort, config.raw)
+    # After the raw stage: markers read from files count as data.
+    features = resolve_features(config, cohort)
     data, y = target_of(config, cohort)
     check_trainable(config, cohort, y)
     n_jobs = config.n_jobs if n_jobs is None else n_jobs
-    plan = Plan(config, cohort.primary_scale)
+    plan = Plan(features.apply(config), cohort.primary_scale)
     folds = outer_folds(config, data, y)
     check_folds(config, folds, y)
     studies = _studies(config, cohort, len(folds))
@@ -297,4 +303,5 @@ def train(
         n_excluded=len(cohort.data) - len(data),
         fingerprint=cohort.fingerprint,
         raw_report=raw_report,
+        features=features,
     )

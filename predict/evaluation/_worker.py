@@ -139,6 +139,7 @@ class _Worker:
         from predict.evaluation._nested import Plan, tuning_problem
         from predict.evaluation._splits import outer_folds, target_of
         from predict.evaluation._tuning import make_objective, make_pruner
+        from predict.features import resolve_features
 
         config = ExperimentConfig.model_validate(attrs[CONFIG])
         cohort = self.cohort(name, attrs, config)
@@ -153,7 +154,8 @@ class _Worker:
                 if (f.repeat, f.fold) == (where["repeat"], where["fold"])
             )
             X, y_part, seed = data.iloc[fold.train], y[fold.train], fold.seed
-        problem = tuning_problem(Plan(config, cohort.primary_scale), X, y_part, seed)
+        concrete = resolve_features(config, cohort).apply(config)  # as train
+        problem = tuning_problem(Plan(concrete, cohort.primary_scale), X, y_part, seed)
         study = optuna.load_study(
             study_name=name,
             storage=open_storage(self.storage),

@@ -5,7 +5,15 @@ from predict.features._bdnf import HIGH_FREQUENCY_PROTOCOLS, BDNFFeatures
 from predict.features._clinical import ClinicalFeatures, maudsley_treatment_score
 from predict.features._compose import FeatureSet, build_features, make_features
 from predict.features._connectivity import ConnectivityFeatures
-from predict.features._registry import BUILDERS, get_builder, list_builders
+from predict.features._registry import (
+    BUILDERS,
+    ENTRIES,
+    BuilderEntry,
+    get_builder,
+    list_builders,
+    register_builder,
+)
+from predict.features._resolve import ResolvedFeatures, resolve_features
 from predict.features._rest_eeg import DEFAULT_TARGETS, RestEEGFeatures
 from predict.features._tms_eeg import TMSEEGFeatures
 from predict.features._tms_emg import TMSEMGFeatures
@@ -13,12 +21,15 @@ from predict.features._tms_emg import TMSEMGFeatures
 __all__ = [
     "BDNFFeatures",
     "BUILDERS",
+    "BuilderEntry",
     "ClinicalFeatures",
     "ConnectivityFeatures",
     "DEFAULT_TARGETS",
+    "ENTRIES",
     "FeatureBuilder",
     "FeatureSet",
     "HIGH_FREQUENCY_PROTOCOLS",
+    "ResolvedFeatures",
     "RestEEGFeatures",
     "TMSEEGFeatures",
     "TMSEMGFeatures",
@@ -27,4 +38,6 @@ __all__ = [
     "list_builders",
     "make_features",
     "maudsley_treatment_score",
+    "register_builder",
+    "resolve_features",
 ]

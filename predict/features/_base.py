@@ -78,6 +78,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     modality: ClassVar[str] = ""
     #: Column prefix of the modality's markers; ``None`` for clinical covariates.
     prefix: ClassVar[str | None] = None
+    #: Human name of the modality, in summaries and warnings ("TMS-EEG").
+    label: ClassVar[str] = ""
+    #: Columns read by name, for a builder without a prefix (clinical).
+    named_columns: ClassVar[tuple[str, ...]] = ()
     #: Whether to add a ``present`` column (1 when any marker is present).
     has_indicator: ClassVar[bool] = True
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}

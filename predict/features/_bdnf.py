@@ -72,6 +72,7 @@ class BDNFFeatures(FeatureBuilder):
 
     modality: ClassVar[str] = "bdnf"
     prefix: ClassVar[str | None] = "bdnf_"
+    label: ClassVar[str] = "BDNF"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "high_freq_protocols": [tuple, list, None],
     }

@@ -15,6 +15,7 @@ __all__ = ["ClinicalFeatures", "maudsley_treatment_score"]
 
 _NUMERIC = ("age", "n_prior_treatments")
 _CATEGORICAL = ("protocol", "diagnosis")
+_BASELINES = tuple(baseline for baseline, _ in SCALES.values())
 
 
 def maudsley_treatment_score(n_failed: Any) -> np.ndarray:
@@ -84,6 +85,13 @@ class ClinicalFeatures(FeatureBuilder):
     """
 
     modality: ClassVar[str] = "clinical"
+    label: ClassVar[str] = "clinical covariates"
+    named_columns: ClassVar[tuple[str, ...]] = (
+        *_NUMERIC,
+        *_CATEGORICAL,
+        "sex",
+        *_BASELINES,
+    )
     has_indicator: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "primary_scale": [StrOptions(set(SCALES)), None],
@@ -95,8 +103,7 @@ class ClinicalFeatures(FeatureBuilder):
     def _owns(self, column: str) -> bool:
         if not hasattr(self, "feature_names_in_"):
             return True
-        baselines = {baseline for baseline, _ in SCALES.values()}
-        return column in {*_NUMERIC, *_CATEGORICAL, "sex", *baselines}
+        return column in self.named_columns
 
     def _passthrough(self) -> list[str]:
         if not hasattr(self, "feature_names_in_"):

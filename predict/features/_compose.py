@@ -9,7 +9,8 @@ import pandas as pd
 from sklearn.pipeline import FeatureUnion
 
 from predict.cohort._contract import NOT_INPUT
-from predict.features._registry import BUILDERS, get_builder
+from predict.features._registry import get_builder
+from predict.features._resolve import requested_builders, resolve_features
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
@@ -59,7 +60,7 @@ class FeatureSet(FeatureUnion):
 
 
 def make_features(
-    features: Mapping[str, Mapping[str, Any] | None],
+    features: str | Mapping[str, Mapping[str, Any] | None],
     *,
     primary_scale: str | None = None,
 ) -> FeatureSet:
@@ -67,8 +68,10 @@ def make_features(
 
     Parameters
     ----------
-    features : mapping of str to mapping or None
-        Builder name -> its options, as in a config's ``features:`` block.
+    features : "auto" or mapping of str to mapping or None
+        Builder name -> its options, as in a config's ``features:`` block
+        (an ``optional`` key is ignored); ``"auto"`` takes every registered
+        builder. :func:`resolve_features` keeps those the data have.
     primary_scale : {"hamd17", "madrs"} or None, default=None
         Passed to the ``clinical`` builder unless its options name one.
 
@@ -86,10 +89,7 @@ def make_features(
     ['clinical', 'bdnf']
     """
     steps = []
-    for name in sorted(
-        features, key=lambda n: list(BUILDERS).index(n) if n in BUILDERS else -1
-    ):
-        options = dict(features[name] or {})
+    for name, options, _ in requested_builders(features):
         if name == "clinical" and primary_scale is not None:
             options.setdefault("primary_scale", primary_scale)
         steps.append((name, get_builder(name, options)))
@@ -99,8 +99,10 @@ def make_features(
 def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     """Fit a config's feature builders on a cohort and return the features.
 
-    The builders (and ComBat, when the config has a ``harmonize:`` block) are
-    fit on every patient given: use this to inspect or export features.
+    The builders the cohort has data for (see :func:`resolve_features`; with
+    ``features: auto`` the others are left out), and ComBat when the config
+    has a ``harmonize:`` block, are fit on every patient given: use this to
+    inspect or export features.
     Training and evaluation fit them inside each cross-validation fold instead.
 
     Parameters
@@ -124,7 +126,8 @@ def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     >>> "bdnf__met_x_high_freq" in X.columns
     True
     """
-    union: Any = make_features(config.features, primary_scale=config.primary_scale)
+    used = resolve_features(config, cohort).used
+    union: Any = make_features(used, primary_scale=config.primary_scale)
     if config.harmonize is not None:
         from predict.harmonize import HarmonizedFeatures, make_harmonizer
 

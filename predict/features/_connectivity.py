@@ -38,6 +38,7 @@ class ConnectivityFeatures(FeatureBuilder):
 
     modality: ClassVar[str] = "connectivity"
     prefix: ClassVar[str | None] = "fc_"
+    label: ClassVar[str] = "connectivity"
 
     def __init__(self) -> None:
         pass

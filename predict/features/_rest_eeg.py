@@ -63,6 +63,7 @@ class RestEEGFeatures(FeatureBuilder):
 
     modality: ClassVar[str] = "rest_eeg"
     prefix: ClassVar[str | None] = "eeg_"
+    label: ClassVar[str] = "resting EEG"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "targets": [dict, None],
     }

@@ -54,6 +54,7 @@ class TMSEEGFeatures(FeatureBuilder):
 
     modality: ClassVar[str] = "tms_eeg"
     prefix: ClassVar[str | None] = "tep_"
+    label: ClassVar[str] = "TMS-EEG"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "min_n100_uv": [Interval(Real, 0, None, closed="left")],
     }

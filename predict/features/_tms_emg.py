@@ -58,6 +58,7 @@ class TMSEMGFeatures(FeatureBuilder):
 
     modality: ClassVar[str] = "tms_emg"
     prefix: ClassVar[str | None] = "emg_"
+    label: ClassVar[str] = "TMS-EMG"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "log_ratios": ["boolean"],
         "min_ratio": [Interval(Real, 0, None, closed="left")],

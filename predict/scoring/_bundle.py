@@ -257,6 +257,7 @@ def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> P
         "fingerprint": result.fingerprint,
         "primary_scale": cohort.primary_scale,
         "modalities": list(cohort.modalities),
+        "features": result.features.to_dict() if result.features else None,
         "sites": cohort.sites,
         "training_ranges": _training_ranges(cohort),
         "input_columns": [str(c) for c in cohort.data.columns],

@@ -23,6 +23,7 @@ from predict.models import unwrap_calibrated
 from predict.scoring._bundle import Bundle, load_bundle
 from predict.scoring._explain import contributions_of, prepare, score_prepared
 from predict.scoring._fast import FastFeatures
+from predict.scoring._ignored import warn_ignored
 from predict.scoring._input import read_input
 
 __all__ = ["ResponsePredictor", "load_model"]
@@ -267,6 +268,7 @@ class ResponsePredictor:
         records = self._records(data)
         if records is not None and self._fast is not None:
             ids, parsed = records
+            warn_ignored(self.metadata, parsed)
             pipeline = self.bundle.model
             built = self._fast.build(parsed, len(ids))
             prepared = prepare(pipeline, built)
@@ -280,6 +282,7 @@ class ResponsePredictor:
                 index, values, contrib, self._fast.names, unit, warnings_, top
             )
         frame, notes = read_input(data, self.metadata)
+        warn_ignored(self.metadata, {c: frame[c].to_numpy() for c in frame.columns})
         model = self.bundle.model
         with warnings.catch_warnings():
             # Unharmonised patients are named in the ``warnings`` column instead.
@@ -323,6 +326,7 @@ class ResponsePredictor:
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
         frame, _ = read_input(data, self.metadata)
+        warn_ignored(self.metadata, {c: frame[c].to_numpy() for c in frame.columns})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HarmonizationWarning)  # see predict()
             table, unit, built = self._contributions(frame)
@@ -350,6 +354,7 @@ class ResponsePredictor:
                 "n_excluded": meta.get("n_excluded"),
                 "sites": meta.get("sites"),
                 "modalities": meta.get("modalities"),
+                "features": meta.get("features"),
                 "primary_scale": meta.get("primary_scale"),
                 "outcome_rate": float(oof["y_true"].mean()) if len(oof) else None,
                 "fingerprint": meta.get("fingerprint"),
@@ -380,6 +385,13 @@ class ResponsePredictor:
                 "information the score is based on.",
             ],
         }
+        left_out = (meta.get("features") or {}).get("left_out") or {}
+        for name, info in left_out.items():
+            what = f"{info['prefix']}*" if info.get("prefix") else name
+            card["limitations"].append(
+                f"Trained without {info['label']} ({info['reason']}): new patients' "
+                f"{what} columns are ignored."
+            )
         if self.task == "binary" and len(oof):
             from predict.evaluation import decision_curve
 

@@ -54,6 +54,22 @@ def _plots(predictor: ResponsePredictor) -> list[str]:
     return [_png(plot(view)) for plot in plots]
 
 
+def _features_text(meta: dict[str, Any], config: dict[str, Any]) -> str:
+    """Name the builders used (and those left out, with why)."""
+    resolved = meta.get("features")
+    if not resolved:  # a bundle from before resolved features were recorded
+        return ", ".join(sorted(config.get("features", {})))
+    text = ", ".join(resolved["used"])
+    if resolved.get("requested") == "auto":
+        text += " (features: auto)"
+    left_out = resolved.get("left_out") or {}
+    if left_out:
+        text += "; left out: " + ", ".join(
+            f"{name} ({info['reason']})" for name, info in left_out.items()
+        )
+    return text
+
+
 def _section(title: str, items: str, body: str) -> str:
     label = f'<span class="item">TRIPOD+AI {items}</span>'
     return f"<h2>{html.escape(title)} {label}</h2>\n{body}\n"
@@ -77,7 +93,7 @@ def render_report(predictor: ResponsePredictor) -> str:
     config = meta.get("config", {})
     data = card["training_data"]
     metrics = pd.DataFrame(card["cross_validated_metrics"]).T
-    features = ", ".join(sorted(config.get("features", {})))
+    features = _features_text(meta, config)
     outer = config.get("cv", {}).get("outer", {})
     inner = config.get("cv", {}).get("inner", {})
     tuning = config.get("tuning", {})

@@ -229,8 +229,12 @@ def log_training(
 
         key = job_key(config, cohort, fingerprint=result.fingerprint)
         tags["rtms.optuna_studies"] = f"rtms-{key}"
+    params = flatten_config(config.model_dump(mode="json", exclude={"name"}))
+    if result.features is not None:  # the builders used, and why others were not
+        tags.update(result.features.tags())
+        params.update(result.features.params())
     mlflow.set_tags(tags)
-    mlflow.log_params(flatten_config(config.model_dump(mode="json", exclude={"name"})))
+    mlflow.log_params(params)
     metrics = _metrics(result.metrics)
     if result.permutation_p is not None:
         metrics["permutation_p"] = result.permutation_p

@@ -12,7 +12,7 @@ from predict import read_cohort
 from predict.cli import app
 from predict.config import ExperimentConfig, load_config, parse_config
 from predict.exceptions import ConfigError
-from predict.features import build_features, list_builders
+from predict.features import build_features, list_builders, resolve_features
 
 CONFIGS = Path(__file__).parents[2] / "configs"
 
@@ -23,16 +23,20 @@ CONFIGS = Path(__file__).parents[2] / "configs"
 def test_shipped_configs_build(path, small_table):
     config = load_config(path)
     assert config.name == path.stem
-    X = build_features(config, read_cohort(small_table))
+    cohort = read_cohort(small_table)
+    X = build_features(config, cohort)
     assert len(X) == len(small_table)
     assert all("__" in c for c in X.columns)
-    assert {c.split("__")[0] for c in X.columns} == set(config.features)
+    used = resolve_features(config, cohort).used
+    assert {c.split("__")[0] for c in X.columns} == set(used)
+    if config.features != "auto":
+        assert set(used) == set(config.features)
 
 
 def test_shipped_config_set():
     stems = {p.stem for p in CONFIGS.glob("*.yaml")}
     assert {"default", "clinical_only"} | set(list_builders()) - {"clinical"} <= stems
-    assert set(load_config(CONFIGS / "default.yaml").features) == set(list_builders())
+    assert load_config(CONFIGS / "default.yaml").features == "auto"
     assert set(load_config(CONFIGS / "clinical_only.yaml").features) == {"clinical"}
 
 
