@@ -122,9 +122,16 @@ def test_bundle_card_and_report_say_what_was_left_out(without_fc):
 WARNING = r"^The model was trained without connectivity; fc_\* columns ignored\.$"
 
 
-def test_scoring_a_patient_with_the_left_out_modality_warns_once(without_fc):
+def test_scoring_a_patient_with_the_left_out_modality_warns_once(
+    without_fc, monkeypatch
+):
     _, _, path = without_fc
     model = load_model(path)
+    fast_calls = []
+    build = model._fast.build
+    monkeypatch.setattr(
+        model._fast, "build", lambda *a: fast_calls.append(1) or build(*a)
+    )
     patients = simulate_cohort(12, seed=5, missing=False)
     plain = model.predict(patients.drop(columns=["fc_sgacc_dlpfc_z"]))  # no warning
     for data in (patients, patients.iloc[:1]):  # the full path and the fast path
@@ -136,8 +143,9 @@ def test_scoring_a_patient_with_the_left_out_modality_warns_once(without_fc):
             plain["p_response"].iloc[: len(data)].tolist()
         )
     one = patients.iloc[0].to_dict()
+    fast_calls.clear()
     with pytest.warns(IgnoredModalityWarning, match=WARNING) as caught:
         model.predict(one)  # a mapping: the cell-by-cell path
-    assert len(caught) == 1
+    assert len(caught) == 1 and fast_calls == [1]
     with pytest.warns(IgnoredModalityWarning, match=WARNING):
         model.explain(patients.iloc[:2])
