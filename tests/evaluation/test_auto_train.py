@@ -149,3 +149,37 @@ def test_scoring_a_patient_with_the_left_out_modality_warns_once(
     assert len(caught) == 1 and fast_calls == [1]
     with pytest.warns(IgnoredModalityWarning, match=WARNING):
         model.explain(patients.iloc[:2])
+
+
+def test_a_worker_resolves_auto_as_train_does(tmp_path, monkeypatch):
+    import optuna
+
+    from predict.evaluation import create_studies, run_worker
+    from predict.evaluation._nested import Plan
+    from predict.evaluation._shared import open_storage
+
+    built = []
+    make_features = Plan.make_features
+
+    def recording(self):
+        built.append(self.config.features)
+        return make_features(self)
+
+    monkeypatch.setattr(Plan, "make_features", recording)
+
+    path = tmp_path / "cohort.csv"
+    _without(simulate_cohort(60, seed=9), "bdnf").to_csv(path, index=False)
+    cohort = read_cohort(path)
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    config = default_config(tuning={"storage": url})
+    names = create_studies(config, cohort)
+    assert run_worker(url, names[-1].removesuffix("-final"), wait=5) == dict.fromkeys(
+        names, 2
+    )
+    expected = ["clinical", "tms_eeg", "tms_emg", "rest_eeg", "connectivity"]
+    assert built and all(list(features) == expected for features in built)
+    result = train(config, cohort)  # reuses the worker's trials, adds none
+    for name in names:
+        study = optuna.load_study(study_name=name, storage=open_storage(url))
+        assert len(study.trials) == 2
+    assert list(result.features.left_out) == ["bdnf"]
