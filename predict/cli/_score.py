@@ -28,12 +28,28 @@ def score(
     ] = 0.9,
 ) -> None:
     """Score new patients: probability, uncertainty, class, reasons, warnings."""
+    import warnings
+
     from predict._atomic import atomic_path
-    from predict.cli._app import out_console
+    from predict.cli._app import err_console, out_console
+    from predict.exceptions import PredictWarning
     from predict.scoring import load_model
 
     predictor = load_model(model, coverage=coverage)
-    scores = predictor.predict(data)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PredictWarning)
+        scores = predictor.predict(data)
+    for warning in caught:  # ours as one line each, others as Python shows them
+        if not issubclass(warning.category, PredictWarning):
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+            continue
+        err_console.print(
+            f"[yellow]Warning:[/yellow] {escape(str(warning.message))}",
+            highlight=False,
+            soft_wrap=True,
+        )
     with atomic_path(out) as tmp:
         if output_format == "json":
             scores.reset_index().to_json(tmp, orient="records", indent=2)

@@ -127,9 +127,9 @@ class BuilderEntry:
             c for c in self.path_columns if c in data and bool(pd.notna(data[c]).any())
         ]
         if files:
-            reason += f" ({', '.join(files)} named files but none gave markers)"
+            reason += f"; {', '.join(files)} named files but none gave markers"
         elif not mine:
-            reason += f" (the table has no {self.what} column)"
+            reason += f"; the table has no {self.what} column"
         return reason
 
 

@@ -156,7 +156,7 @@ def resolve_features(config: ExperimentConfig, cohort: Cohort) -> ResolvedFeatur
     >>> resolved = resolve_features(ExperimentConfig(features="auto"),
     ...                             read_cohort(table))
     >>> resolved.left_out
-    {'connectivity': 'no patient has any fc_* value (the table has no fc_* column)'}
+    {'connectivity': 'no patient has any fc_* value; the table has no fc_* column'}
     """
     used: dict[str, dict[str, Any]] = {}
     left_out: dict[str, str] = {}

@@ -58,6 +58,15 @@ def test_train_default_config_without_connectivity(tmp_path):
     assert run.data.params["features_used"] == "clinical,tms_eeg,tms_emg,rest_eeg,bdnf"
     assert run.data.params["features_left_out"] == "connectivity"
     assert "fc_*" in run.data.tags["rtms.left_out.connectivity"]
+    # patients who bring connectivity are scored without it, with one warning
+    patients = tmp_path / "new.csv"
+    simulate_cohort(10, seed=1, missing=False).to_csv(patients, index=False)
+    bundle = str(tmp_path / "models" / "default")
+    args = ["score", "-m", bundle, "-d", str(patients), "-o", str(tmp_path / "s.csv")]
+    scored = runner.invoke(app, args)
+    assert scored.exit_code == 0, scored.output
+    line = "Warning: The model was trained without connectivity; fc_* columns ignored."
+    assert scored.output.count(line) == 1
 
 
 @pytest.mark.slow

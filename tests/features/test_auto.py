@@ -36,8 +36,8 @@ def test_auto_leaves_out_an_absent_modality(modality, small_table):
     resolved = resolve_features(AUTO, cohort)
     prefix = MODALITY_PREFIXES[modality]
     assert resolved.left_out == {
-        modality: f"no patient has any {prefix}* value "
-        f"(the table has no {prefix}* column)"
+        modality: f"no patient has any {prefix}* value; the table has no {prefix}* "
+        "column"
     }
     assert list(resolved.used) == [m for m in ENTRIES if m != modality]
     assert resolved.requested == "auto"
@@ -150,8 +150,8 @@ def test_a_builder_registered_later_is_picked_up_by_auto(spectral, small_table):
     assert isinstance(spectral, BuilderEntry) and spectral.prefix == "spec_"
     cohort = read_cohort(small_table)
     assert resolve_features(AUTO, cohort).left_out == {
-        "spectral_test": "no patient has any spec_* value (the table has no spec_* "
-        "column)"
+        "spectral_test": "no patient has any spec_* value; the table has no spec_* "
+        "column"
     }
     cohort.data["spec_peak_hz"] = np.linspace(1.0, 2.0, len(cohort.data))
     assert "spectral_test" in resolve_features(AUTO, cohort).used
