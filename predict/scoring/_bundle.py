@@ -31,7 +31,11 @@ import yaml
 
 from predict._atomic import atomic_path
 from predict.cohort._contract import NOT_INPUT, spec_for
-from predict.exceptions import HarmonizationWarning, PredictError
+from predict.exceptions import (
+    HarmonizationWarning,
+    IgnoredModalityWarning,
+    PredictError,
+)
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
@@ -199,6 +203,8 @@ def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> No
     with warnings.catch_warnings():
         # MLflow scores the synthetic example, whose site the model has not seen.
         warnings.simplefilter("ignore", HarmonizationWarning)
+        # nor the training's modalities: columns left out are in the example
+        warnings.simplefilter("ignore", IgnoredModalityWarning)
         mlflow.pyfunc.save_model(
             path=str(target),
             loader_module="predict.scoring._pyfunc",

@@ -3,7 +3,9 @@
 A bundle trained with ``features: auto`` (or ``optional: true``) on a cohort
 without, say, connectivity has no connectivity builder: a new patient's
 ``fc_*`` values cannot reach the model. They are ignored, and the caller is
-told once per scoring call, whichever path (fast or full) scores the input.
+told once per scoring call: by :func:`~predict.scoring._input.read_input` for
+the full path (``predict``, ``explain``, the MLflow pyfunc) and by
+:meth:`ResponsePredictor.predict` for the fast path, which skips it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ __all__ = ["ignored_modalities", "warn_ignored"]
 
 
 def ignored_modalities(
-    metadata: Mapping[str, Any], columns: Mapping[str, Any]
+    metadata: Mapping[str, Any], columns: Mapping[str, Any] | pd.DataFrame
 ) -> list[tuple[str, str]]:
     """Return the left-out modalities with a value in the input.
 
@@ -66,7 +68,12 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def warn_ignored(metadata: Mapping[str, Any], columns: Mapping[str, Any]) -> None:
+def warn_ignored(
+    metadata: Mapping[str, Any],
+    columns: Mapping[str, Any] | pd.DataFrame,
+    *,
+    stacklevel: int = 3,
+) -> None:
     """Warn once if the input has values of a modality the model was trained without.
 
     Parameters
@@ -74,7 +81,9 @@ def warn_ignored(metadata: Mapping[str, Any], columns: Mapping[str, Any]) -> Non
     metadata : mapping
         A bundle's metadata.
     columns : mapping of str to array-like
-        The parsed input columns.
+        The parsed input columns (a table too).
+    stacklevel : int, default=3
+        Where the warning points: 3 is the caller of the function calling this.
 
     Warns
     -----
@@ -90,5 +99,5 @@ def warn_ignored(metadata: Mapping[str, Any], columns: Mapping[str, Any]) -> Non
     warnings.warn(
         f"The model was trained without {labels}; {what} columns ignored.",
         IgnoredModalityWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from predict.cohort._contract import NOT_INPUT
+from predict.scoring._ignored import warn_ignored
 
 __all__ = ["read_input"]
 
@@ -59,6 +60,11 @@ def read_input(
         When the input breaks the cohort contract.
     RawExtractionError
         When a raw file gives no markers and ``on_error`` is ``"error"``.
+
+    Warns
+    -----
+    IgnoredModalityWarning
+        Once, when patients bring a modality the model was trained without.
     """
     from predict.cohort import read_cohort
 
@@ -67,6 +73,7 @@ def read_input(
     cohort = read_cohort(table)
     notes: dict[str, list[str]] = {}
     if not cohort.path_columns:
+        warn_ignored(metadata, cohort.data, stacklevel=4)
         return cohort.data, notes
     from predict.raw import RawOptions, extract_markers
     from predict.raw._step import RAW_LABELS
@@ -79,4 +86,6 @@ def read_input(
             notes.setdefault(pid, []).append(
                 f"{RAW_LABELS[column]} file gave no markers ({reason})"
             )
-    return read_cohort(filled).data, notes
+    filled = read_cohort(filled).data
+    warn_ignored(metadata, filled, stacklevel=4)
+    return filled, notes

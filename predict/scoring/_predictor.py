@@ -282,7 +282,6 @@ class ResponsePredictor:
                 index, values, contrib, self._fast.names, unit, warnings_, top
             )
         frame, notes = read_input(data, self.metadata)
-        warn_ignored(self.metadata, {c: frame[c].to_numpy() for c in frame.columns})
         model = self.bundle.model
         with warnings.catch_warnings():
             # Unharmonised patients are named in the ``warnings`` column instead.
@@ -326,7 +325,6 @@ class ResponsePredictor:
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
         frame, _ = read_input(data, self.metadata)
-        warn_ignored(self.metadata, {c: frame[c].to_numpy() for c in frame.columns})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HarmonizationWarning)  # see predict()
             table, unit, built = self._contributions(frame)

@@ -92,10 +92,11 @@ def test_explicit_config_for_an_absent_modality_fails_as_before():
 
 @pytest.fixture(scope="module")
 def without_fc(tmp_path_factory):
-    """A model trained by the default config on a cohort with no fc_* column."""
+    """A model trained by the default config on a cohort with no fc_* value."""
     from predict.scoring import save_bundle
 
-    table = simulate_cohort(80, seed=21).drop(columns=["fc_sgacc_dlpfc_z"])
+    table = simulate_cohort(80, seed=21)
+    table["fc_sgacc_dlpfc_z"] = float("nan")  # in the input example, not the model
     cohort = read_cohort(table)
     result = train(default_config(), cohort)
     path = save_bundle(result, cohort, tmp_path_factory.mktemp("b") / "auto")
@@ -149,8 +150,14 @@ def test_scoring_a_patient_with_the_left_out_modality_warns_once(
     assert len(caught) == 1 and fast_calls == [1]
     with pytest.warns(IgnoredModalityWarning, match=WARNING):
         model.explain(patients.iloc[:2])
+    from predict.scoring._pyfunc import PyfuncModel
+
+    with pytest.warns(IgnoredModalityWarning, match=WARNING) as caught:
+        PyfuncModel(path).predict(patients)  # what MLflow serving calls
+    assert len(caught) == 1
 
 
+@pytest.mark.slow
 def test_a_worker_resolves_auto_as_train_does(tmp_path, monkeypatch):
     import optuna
 
