@@ -19,7 +19,7 @@ import pandas as pd
 from predict.cohort._contract import PATH_COLUMNS
 from predict.exceptions import IgnoredModalityWarning
 
-__all__ = ["ignored_modalities", "warn_ignored"]
+__all__ = ["ignored_modalities", "left_out_limitations", "warn_ignored"]
 
 
 def ignored_modalities(
@@ -101,3 +101,24 @@ def warn_ignored(
         IgnoredModalityWarning,
         stacklevel=stacklevel,
     )
+
+
+def left_out_limitations(metadata: Mapping[str, Any]) -> list[str]:
+    """Return the model card's limitation for each modality left out in training.
+
+    Examples
+    --------
+    >>> meta = {"features": {"left_out": {"bdnf": {
+    ...     "label": "BDNF", "prefix": "bdnf_", "reason": "none measured"}}}}
+    >>> left_out_limitations(meta)[0]
+    "Trained without BDNF (none measured): new patients' bdnf_* columns are ignored."
+    """
+    left_out = (metadata.get("features") or {}).get("left_out") or {}
+    out = []
+    for name, info in left_out.items():
+        what = f"{info['prefix']}*" if info.get("prefix") else name
+        out.append(
+            f"Trained without {info['label']} ({info['reason']}): new patients' "
+            f"{what} columns are ignored."
+        )
+    return out

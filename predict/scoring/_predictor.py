@@ -23,7 +23,7 @@ from predict.models import unwrap_calibrated
 from predict.scoring._bundle import Bundle, load_bundle
 from predict.scoring._explain import contributions_of, prepare, score_prepared
 from predict.scoring._fast import FastFeatures
-from predict.scoring._ignored import warn_ignored
+from predict.scoring._ignored import left_out_limitations, warn_ignored
 from predict.scoring._input import read_input
 
 __all__ = ["ResponsePredictor", "load_model"]
@@ -383,13 +383,7 @@ class ResponsePredictor:
                 "information the score is based on.",
             ],
         }
-        left_out = (meta.get("features") or {}).get("left_out") or {}
-        for name, info in left_out.items():
-            what = f"{info['prefix']}*" if info.get("prefix") else name
-            card["limitations"].append(
-                f"Trained without {info['label']} ({info['reason']}): new patients' "
-                f"{what} columns are ignored."
-            )
+        card["limitations"].extend(left_out_limitations(meta))
         if self.task == "binary" and len(oof):
             from predict.evaluation import decision_curve
 
