@@ -190,3 +190,18 @@ def test_a_worker_resolves_auto_as_train_does(tmp_path, monkeypatch):
         study = optuna.load_study(study_name=name, storage=open_storage(url))
         assert len(study.trials) == 2
     assert list(result.features.left_out) == ["bdnf"]
+
+
+def test_comparison_lists_skipped_configs(without_fc):
+    from predict.evaluation import compare_results
+    from predict.exceptions import TrainingError
+
+    result, _, _ = without_fc
+    table = compare_results(
+        {"default": result}, "default", skipped={"tms_eeg": "why"}, n_bootstrap=10
+    )
+    assert table.loc["tms_eeg", "skipped"] == "why"
+    assert table["value"].isna().tolist() == [False, True]
+    assert table.loc["default", "skipped"] == ""
+    with pytest.raises(TrainingError, match="baseline 'default' was skipped \\(why\\)"):
+        compare_results({}, "default", skipped={"default": "why"})
