@@ -184,3 +184,22 @@ def test_path_columns_feed_a_modality_after_the_raw_stage(tmp_path):
     assert "fc_matrix_path named files" in before.left_out["connectivity"]
     filled, _ = read_raw_markers(cohort, AUTO.raw)
     assert "connectivity" in resolve_features(AUTO, filled).used
+
+
+def test_files_that_give_no_markers_are_named_in_the_reason(tmp_path):
+    from predict.raw import RawOptions, read_raw_markers
+    from predict.raw._simulate import write_raw_files
+
+    table = simulate_cohort(20, seed=4, missing=False)
+    table = table[[c for c in table if not c.startswith(("tep_", "emg_", "eeg_"))]]
+    raw = write_raw_files(table, tmp_path / "raw", relative_to=tmp_path)
+    for name in raw["fc_matrix_path"].dropna():
+        (tmp_path / name).write_text("not a matrix\n")
+    raw.to_csv(tmp_path / "cohort.csv", index=False)
+    cohort = read_cohort(tmp_path / "cohort.csv")
+    filled, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
+    assert report is not None and report.n_failed == len(raw)
+    assert resolve_features(AUTO, filled).left_out["connectivity"] == (
+        "no patient has any fc_* value; fc_matrix_path named files but none gave "
+        "markers"
+    )
