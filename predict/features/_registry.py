@@ -13,6 +13,7 @@ from predict.features._base import FeatureBuilder
 from predict.features._bdnf import BDNFFeatures
 from predict.features._clinical import ClinicalFeatures
 from predict.features._connectivity import ConnectivityFeatures
+from predict.features._mri import MRIFeatures
 from predict.features._rest_eeg import RestEEGFeatures
 from predict.features._tms_eeg import TMSEEGFeatures
 from predict.features._tms_emg import TMSEMGFeatures
@@ -29,6 +30,7 @@ BUILDERS: dict[str, type[FeatureBuilder]] = {
         RestEEGFeatures,
         ConnectivityFeatures,
         BDNFFeatures,
+        MRIFeatures,
     )
 }
 
@@ -39,7 +41,7 @@ def list_builders() -> list[str]:
     Examples
     --------
     >>> list_builders()
-    ['bdnf', 'clinical', 'connectivity', 'rest_eeg', 'tms_eeg', 'tms_emg']
+    ['bdnf', 'clinical', 'connectivity', 'mri', 'rest_eeg', 'tms_eeg', 'tms_emg']
     """
     return sorted(BUILDERS)
 

@@ -37,6 +37,7 @@ _MODALITY_LABELS = {
     "rest_eeg": "resting EEG",
     "connectivity": "connectivity",
     "bdnf": "BDNF",
+    "mri": "structural MRI",
 }
 
 
