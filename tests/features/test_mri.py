@@ -76,3 +76,11 @@ def test_registry_builds_it_by_name_and_checks_options():
         get_builder("mri", {"icv": True})
     with pytest.raises(ConfigError, match="'normalize_icv' parameter"):
         get_builder("mri", {"normalize_icv": "yes"})
+
+
+def test_every_builder_may_be_loaded_from_a_bundle():
+    from predict.features import BUILDERS
+    from predict.scoring._bundle import TRUSTED_TYPES
+
+    names = {f"{cls.__module__}.{cls.__qualname__}" for cls in BUILDERS.values()}
+    assert names <= set(TRUSTED_TYPES)
