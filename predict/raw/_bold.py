@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -284,6 +284,25 @@ def _load(
     return img, confounds, sample_mask, t_r
 
 
+def _around_seeds(img: Any, options: BoldOptions) -> Any:
+    """Return the image cropped to the box around the seed spheres.
+
+    Only the box is read into memory (nibabel slices the file lazily), so a
+    whole-brain run costs its decompression, not a full float copy; the
+    spheres keep the same voxels, since the cropped affine is the original
+    shifted by whole voxels.
+    """
+    centres = np.array(list(options.seeds.values()), dtype=float)
+    inverse = np.linalg.inv(img.affine)
+    voxel = np.abs(np.linalg.det(img.affine[:3, :3])) ** (1 / 3)
+    margin = options.radius_mm / voxel + 2
+    ijk = centres @ inverse[:3, :3].T + inverse[:3, 3]
+    low = np.maximum(np.floor(ijk.min(axis=0) - margin), 0).astype(int)
+    high = np.minimum(np.ceil(ijk.max(axis=0) + margin) + 1, img.shape[:3])
+    high = np.maximum(high.astype(int), low + 1)
+    return img.slicer[low[0] : high[0], low[1] : high[1], low[2] : high[2], :]
+
+
 def _mean_fd(table: Path) -> float:
     """Return the mean framewise displacement (mm) of a confounds table."""
     frame = pd.read_csv(
@@ -361,7 +380,9 @@ def extract_bold(path: str | Path, options: BoldOptions | None = None) -> Extrac
                 "ignore", (UserWarning, DeprecationWarning, FutureWarning)
             )
             signals = masker.fit_transform(
-                img, confounds=confounds, sample_mask=sample_mask
+                _around_seeds(img, options),
+                confounds=confounds,
+                sample_mask=sample_mask,
             )
     except ValueError as exc:  # a sphere outside the image, or overlapping
         raise RawFileError(
