@@ -95,3 +95,17 @@ def test_options_are_checked():
         BoldOptions(pairs={"sgacc_z": ("sgACC", "DLPFC_L")})
     with pytest.raises(ValueError, match="extra"):
         BoldOptions(radius=5)
+
+
+def test_global_signal_is_configurable_and_compcor_needs_its_json(tmp_path):
+    path = _write(tmp_path, -0.2)
+    with_gsr = extract_bold(path, BoldOptions(global_signal="basic"))
+    assert with_gsr.markers[PAIR] == pytest.approx(-0.2, abs=0.05)
+    with pytest.raises(RawFileError, match=r"does not fit strategy 'compcor'"):
+        extract_bold(path, BoldOptions(strategy="compcor"))
+
+
+def test_too_few_frames_after_scrubbing_is_a_bad_recording(tmp_path):
+    path = _write(tmp_path, 0.0, spikes=4)
+    with pytest.raises(RawFileError, match=r"keeps 196 of 200 frames"):
+        extract_bold(path, BoldOptions(strategy="scrubbing", min_frames=198))
