@@ -14,14 +14,16 @@ a band-pass filter, and each seed pair's Pearson r becomes a Fisher z.
 Default seeds:
 
 - ``sgACC`` at MNI (6, 16, -10): the subgenual cingulate seed of Fox et al.
-  (2012, Biol Psychiatry 72:595-603), also used by Weigand et al. (2018,
+  (2012, Biol Psychiatry 72:595-603, doi:10.1016/j.biopsych.2012.04.028),
+  also used by Weigand et al. (2018,
   Biol Psychiatry 84:28-37) and Cash et al. (2019, Biol Psychiatry
   86:e5-e7).
 - ``DLPFC_L`` at MNI (-38, 44, 26): the left DLPFC coordinate most
   anticorrelated with the subgenual cingulate in Fox et al. (2012), their
-  proposed optimised rTMS target (the average "5 cm" site is near (-41, 16,
-  54) and Beam F3 near (-37, 26, 49) in the same paper; add them as seeds to
-  compare).
+  proposed optimised rTMS target (their table of candidate targets lists the
+  average "5 cm" site near (-41, 16, 54), BA46 at (-44, 40, 29) and BA9 at
+  (-36, 39, 43); add them as seeds to compare; Weigand et al. refine the
+  optimum to about (-42, 44, 30)).
 - Spheres of 10 mm radius; band-pass 0.008-0.08 Hz: fMRIPrep's 128 s
   cosine high-pass and a Butterworth low-pass (Fox et al. used 0.009-0.08
   Hz).
