@@ -236,6 +236,19 @@ def extract_bold(path: str | Path, options: BoldOptions | None = None) -> Extrac
         If the file or its confounds are missing or unreadable, the series
         is not in MNI space, too short after censoring, or moves more than
         ``max_mean_fd_mm`` on average; or a seed's sphere has no signal.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from predict.raw._bold_write import write_bold
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = write_bold(folder.name, "01", {"fc_sgacc_dlpfc_z": -0.3}, seed=0)
+    >>> path.name
+    'sub-01_task-rest_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz'
+    >>> extraction = extract_bold(path)
+    >>> round(extraction.markers["fc_sgacc_dlpfc_z"], 1), extraction.qc["frames_kept"]
+    (-0.3, 120)
+    >>> folder.cleanup()
     """
     from nilearn.maskers import NiftiSpheresMasker
 

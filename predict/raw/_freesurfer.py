@@ -241,6 +241,21 @@ def extract_mri_stats(
     RawFileError
         If the folder or a file is missing, a file holds another atlas, or a
         structure or the intracranial volume is absent.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from predict.raw._freesurfer_write import write_freesurfer_stats
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> stats = write_freesurfer_stats(
+    ...     f"{folder.name}/stats",
+    ...     {"mri_hippocampus_vol_mm3": 8100.0, "mri_racc_thickness_mm": 2.9,
+    ...      "mri_dlpfc_l_thickness_mm": 2.4, "mri_icv_mm3": 1500000.0},
+    ...     seed=0,
+    ... )
+    >>> extract_mri_stats(stats).markers["mri_hippocampus_vol_mm3"]
+    8100.0
+    >>> folder.cleanup()
     """
     options = MriStatsOptions() if options is None else options
     folder = Path(path)
