@@ -36,8 +36,9 @@ def simulate(
         Path | None,
         typer.Option(
             help="Also write raw recordings (TMS-EEG, resting EEG, connectivity, "
-            "EMG trials) for the patients into this folder; the table then names "
-            "them in its path columns instead of giving those markers."
+            "fMRIPrep BOLD, EMG trials, FreeSurfer stats) for the patients into "
+            "this folder; the table then names them in its path columns instead "
+            "of giving those markers."
         ),
     ] = None,
     raw_share: Annotated[
@@ -53,7 +54,7 @@ def simulate(
     """Simulate a cohort with realistic markers, moderators and site effects."""
     from predict._atomic import write_table
     from predict.cli._app import out_console
-    from predict.cohort import simulate_cohort
+    from predict.cohort import PATH_COLUMNS, simulate_cohort
 
     table, p_true = simulate_cohort(
         n, seed=seed, n_sites=sites, missing=missing, return_truth=True
@@ -64,9 +65,7 @@ def simulate(
         table = write_raw_files(
             table, raw, relative_to=out.parent, share=raw_share, seed=seed
         )
-        count = int(
-            table[[c for c in table if c.endswith("_path")]].notna().sum().sum()
-        )
+        count = int(table[[c for c in PATH_COLUMNS if c in table]].notna().sum().sum())
         out_console.print(
             f"Wrote {count} raw recordings to [bold]{escape(str(raw))}[/bold]",
             soft_wrap=True,

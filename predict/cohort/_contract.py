@@ -70,6 +70,7 @@ MODALITY_PREFIXES: dict[str, str] = {
     "rest_eeg": "eeg_",
     "connectivity": "fc_",
     "bdnf": "bdnf_",
+    "mri": "mri_",
 }
 
 #: Every modality, clinical covariates first.
@@ -81,6 +82,8 @@ PATH_COLUMNS: dict[str, str] = {
     "rest_eeg_path": "rest_eeg",
     "fc_matrix_path": "connectivity",
     "emg_trials_path": "tms_emg",
+    "bold_path": "connectivity",
+    "mri_stats_dir": "mri",
 }
 
 #: Canonical values of categorical columns. ``sex`` also accepts any case and
@@ -111,6 +114,8 @@ NOT_INPUT: frozenset[str] = frozenset(
 
 _AMP = "amplitudes are expected in µV; values in volts or mV need converting"
 _LAT = "latencies are expected in ms after the pulse; values in s need converting"
+_VOL = "volumes are expected in mm³; values in cm³ (mL) need multiplying by 1000"
+_THICK = "cortical thickness is expected in mm (FreeSurfer's ThickAvg)"
 
 _SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("patient_id", "id"),
@@ -172,6 +177,10 @@ _SPECS: tuple[ColumnSpec, ...] = (
         "serum BDNF is expected in ng/mL; plasma values or pg/mL need converting",
     ),
     ColumnSpec("bdnf_val66met", "category"),
+    ColumnSpec("mri_hippocampus_vol_mm3", "numeric", 0, 2_500_000, "mm³", _VOL),
+    ColumnSpec("mri_racc_thickness_mm", "numeric", 0.5, 5, "mm", _THICK),
+    ColumnSpec("mri_dlpfc_l_thickness_mm", "numeric", 0.5, 5, "mm", _THICK),
+    ColumnSpec("mri_icv_mm3", "numeric", 0, 2_500_000, "mm³", _VOL),
     *(ColumnSpec(name, "path") for name in PATH_COLUMNS),
 )
 
@@ -185,6 +194,8 @@ _SUFFIX_SPECS: tuple[tuple[re.Pattern[str], ColumnSpec], ...] = (
     (re.compile(r"^emg_.*_ratio$"), COLUMNS["emg_sici_ratio"]),
     (re.compile(r"^eeg_.*_rel$"), COLUMNS["eeg_theta_frontal_rel"]),
     (re.compile(r"^fc_.*_z$"), COLUMNS["fc_sgacc_dlpfc_z"]),
+    (re.compile(r"^mri_.*_mm3$"), COLUMNS["mri_icv_mm3"]),
+    (re.compile(r"^mri_.*_thickness_mm$"), COLUMNS["mri_racc_thickness_mm"]),
 )
 
 
@@ -199,8 +210,8 @@ def modality_of(column: str) -> str | None:
     Returns
     -------
     modality : str or None
-        ``"tms_eeg"``, ``"tms_emg"``, ``"rest_eeg"``, ``"connectivity"`` or
-        ``"bdnf"`` for a prefixed marker column, ``None`` otherwise (path
+        ``"tms_eeg"``, ``"tms_emg"``, ``"rest_eeg"``, ``"connectivity"``,
+        ``"bdnf"`` or ``"mri"`` for a prefixed marker column, ``None`` otherwise (path
         columns included).
 
     Examples
@@ -224,7 +235,8 @@ def spec_for(column: str) -> ColumnSpec | None:
     Contract columns have their own spec. An extra marker column (one that
     follows a modality prefix) is numeric; when its unit suffix matches a
     canonical column's (``_amp_uv``, ``_lat_ms``, ``_ratio``, ``_rel``,
-    ``_z``) it takes that column's plausible range.
+    ``_z``, ``_mm3``, ``_thickness_mm``) it takes that column's plausible
+    range.
 
     Parameters
     ----------

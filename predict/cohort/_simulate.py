@@ -39,9 +39,17 @@ from predict.cohort._simulate_model import (
     response_logit,
     truncated_normal,
 )
+from predict.cohort._simulate_structural import (
+    STRUCTURAL_MODALITY,
+    draw_structural,
+    structural_logit,
+)
 from predict.cohort._simulate_truth import oracle_probability
 
 __all__ = ["simulate_cohort"]
+
+#: Modalities drawn from the main stream (structural MRI has a stream of its own).
+_MAIN_MODALITIES = tuple(m for m in MODALITY_PREFIXES if m != STRUCTURAL_MODALITY)
 
 
 def _check(name: str, value: object, low: int | None, high: int | None = None) -> None:
@@ -96,9 +104,9 @@ def _site_effects(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Draw each modality's per-site shift and scale of the marker z-scores."""
     half = SITE_SHIFT_HALF_RANGE
-    shifts = {m: _spread(rng, n_sites, half) for m in MODALITY_PREFIXES}
+    shifts = {m: _spread(rng, n_sites, half) for m in _MAIN_MODALITIES}
     half = SITE_LOG_SCALE_HALF_RANGE
-    scales = {m: np.exp(_spread(rng, n_sites, half)) for m in MODALITY_PREFIXES}
+    scales = {m: np.exp(_spread(rng, n_sites, half)) for m in _MAIN_MODALITIES}
     return shifts, scales
 
 
@@ -148,7 +156,8 @@ def _drop_values(
 ) -> None:
     """Blank whole modalities and single clinical cells, in place."""
     n = len(table)
-    for modality, prefix in MODALITY_PREFIXES.items():
+    for modality in _MAIN_MODALITIES:
+        prefix = MODALITY_PREFIXES[modality]
         columns = [c for c in table.columns if c.startswith(prefix)]
         gone = rng.random(n) < MODALITY_MISSING_RATE[modality]
         if modality == "tms_eeg" and no_tep_site is not None:
@@ -208,7 +217,8 @@ def simulate_cohort(
     missing : bool, default=True
         Whether to blank values: the last of two or more sites has no TMS-EEG;
         patients miss whole modalities (TMS-EEG 10 %, TMS-EMG 15 %, resting EEG
-        4 %, connectivity 20 %, BDNF 12 %) and 2 % of ``age``, ``sex``,
+        4 %, connectivity 20 %, BDNF 12 %, structural MRI 35 %) and 2 % of
+        ``age``, ``sex``,
         ``diagnosis`` and ``n_prior_treatments`` cells. With ``False`` no cell
         is missing, and the values equal those of ``True`` where both have one.
     return_truth : bool, default=False
@@ -217,12 +227,13 @@ def simulate_cohort(
 
     Returns
     -------
-    table : pandas.DataFrame of shape (n, 27)
+    table : pandas.DataFrame of shape (n, 31)
         One row per patient on a ``RangeIndex``: ``patient_id`` (``"P001"``,
         zero-padded to the width of ``n``), ``site``, clinical covariates,
         ``baseline_hamd17`` and ``endpoint_hamd17`` (whole numbers) and the
-        ``tep_``, ``emg_``, ``eeg_``, ``fc_`` and ``bdnf_`` markers. Response,
-        remission and percent change are left for the reader to derive.
+        ``tep_``, ``emg_``, ``eeg_``, ``fc_``, ``bdnf_`` and ``mri_``
+        markers. Response, remission and percent change are left for the reader
+        to derive.
     truth : pandas.Series of shape (n,)
         Only with ``return_truth=True``: ``p_response``, indexed by
         ``patient_id``, the probability that the patient responds given what
@@ -285,6 +296,10 @@ def simulate_cohort(
     connectivity                Fisher z -0.10 (SD 0.20),      Fox 2012; Weigand 2018
                                 reliability 0.7
     serum BDNF                  22 ng/mL, log-normal           Molendijk 2014
+    structural MRI (own stream) eTIV 1.4/1.58e6 mm3; hippo.    Buckner 2004; Schmaal
+                                8200 mm3; rACC 2.85, DLPFC     2016, 2017; Boes 2018;
+                                2.40 mm; +0.30 rACC, +0.15     Fu 2013 (see
+                                hippocampus logit per SD       _simulate_structural)
     site marker shifts, scales  +-0.3 SD, exp(+-0.15)          design
     missing modalities          TEP 10, EMG 15, EEG 4, FC 20,  design
                                 BDNF 12 %; one site no TEP
@@ -309,7 +324,7 @@ def simulate_cohort(
     >>> from predict.cohort._simulate import simulate_cohort
     >>> table, truth = simulate_cohort(200, seed=0, return_truth=True)
     >>> table.shape
-    (200, 27)
+    (200, 31)
     >>> table["patient_id"].iloc[0], sorted(table["site"].unique())[:2]
     ('P001', ['site-A', 'site-B'])
     >>> truth.name, truth.index.name, bool(truth.between(0, 1).all())
@@ -341,12 +356,22 @@ def simulate_cohort(
     logit = response_logit(
         {**clinical, "met_carrier": met_carrier}, trait, plasticity, site_logits[site]
     )
+    structural, structural_trait, structural_sites = draw_structural(
+        seed_seq, clinical["sex"], site, n_sites, missing=missing
+    )
+    logit = logit + structural_logit(structural_trait)
     responder = rng.random(n) < expit(logit)
     endpoint = _endpoints(rng, clinical["baseline_hamd17"], responder)
 
     width = len(str(n))
     ids = [f"P{i:0{width}d}" for i in range(1, n + 1)]
-    data = {"patient_id": ids, "site": site_names[site], **clinical, **observed}
+    data = {
+        "patient_id": ids,
+        "site": site_names[site],
+        **clinical,
+        **observed,
+        **structural,
+    }
     data["endpoint_hamd17"] = endpoint
     table = pd.DataFrame({c: data[c] for c in COLUMNS if c in data})
     if missing:
@@ -355,7 +380,9 @@ def simulate_cohort(
         return table
     # A stream of its own, so the table does not depend on return_truth.
     truth_rng = np.random.default_rng(seed_seq.spawn(1)[0])
-    p_response = oracle_probability(table, site, site_logits, shifts, scales, truth_rng)
+    p_response = oracle_probability(
+        table, site, site_logits, shifts, scales, truth_rng, structural=structural_sites
+    )
     truth = pd.Series(
         p_response, index=pd.Index(ids, name="patient_id"), name="p_response"
     )

@@ -23,6 +23,10 @@ from predict.cohort._simulate_model import (
     prior_treatments_quantile,
     response_logit,
 )
+from predict.cohort._simulate_structural import (
+    structural_logit,
+    structural_posterior,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,6 +163,8 @@ def oracle_probability(
     scales: Mapping[str, np.ndarray],
     rng: np.random.Generator,
     n_draws: int = N_DRAWS,
+    *,
+    structural: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Return each patient's probability of response given their table row.
 
@@ -176,6 +182,10 @@ def oracle_probability(
         Stream of the Monte Carlo draws (not the simulator's own stream).
     n_draws : int, default=N_DRAWS
         Draws per patient.
+    structural : mapping or None, default=None
+        Per-site ``"shift"`` and ``"scale"`` of the structural MRI markers
+        (:func:`~predict.cohort._simulate_structural.draw_structural`);
+        ``None`` for no scanner effect.
 
     Returns
     -------
@@ -206,6 +216,8 @@ def oracle_probability(
     """
     w = _standardised_markers(table, site, shifts, scales)
     mean, factor, group = _posterior(w)
+    s_mean, s_sd = structural_posterior(table, site, structural)
+    d = mean.shape[1]
     age = table["age"].to_numpy(dtype=float)
     prior = table["n_prior_treatments"].to_numpy(dtype=float)
     genotype = table["bdnf_val66met"]
@@ -216,8 +228,9 @@ def oracle_probability(
     p_response = np.empty(len(table))
     for start in range(0, len(table), _BLOCK):
         rows = slice(start, start + _BLOCK)
-        eps = ndtri(_stratified_uniform(rng, 1, n_draws, mean.shape[1])[0])
-        deviation = eps @ factor.transpose(0, 2, 1)  # (groups, n_draws, latents)
+        eps = ndtri(_stratified_uniform(rng, 1, n_draws, d + s_mean.shape[1])[0])
+        deviation = eps[:, :d] @ factor.transpose(0, 2, 1)  # (groups, draws, d)
+        shape = s_mean[rows, None, :] + s_sd[rows, None, :] * eps[None, :, d:]
         x = mean[rows, None, :] + deviation[group[rows]]
         clinical = {
             "protocol": protocol[rows, None],
@@ -233,6 +246,6 @@ def oracle_probability(
         trait = {name: x[..., 1 + k] for k, name in enumerate(LOGIT_TRAITS)}
         logit = response_logit(
             clinical, trait, x[..., 0], site_logits[site[rows], None]
-        )
+        ) + structural_logit(shape)
         p_response[rows] = expit(logit).mean(axis=1)
     return p_response

@@ -5,6 +5,7 @@ from predict.features._bdnf import HIGH_FREQUENCY_PROTOCOLS, BDNFFeatures
 from predict.features._clinical import ClinicalFeatures, maudsley_treatment_score
 from predict.features._compose import FeatureSet, build_features, make_features
 from predict.features._connectivity import ConnectivityFeatures
+from predict.features._mri import MRIFeatures
 from predict.features._registry import (
     BUILDERS,
     ENTRIES,
@@ -29,6 +30,7 @@ __all__ = [
     "FeatureBuilder",
     "FeatureSet",
     "HIGH_FREQUENCY_PROTOCOLS",
+    "MRIFeatures",
     "ResolvedFeatures",
     "RestEEGFeatures",
     "TMSEEGFeatures",

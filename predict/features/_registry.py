@@ -38,6 +38,7 @@ from predict.features._base import FeatureBuilder
 from predict.features._bdnf import BDNFFeatures
 from predict.features._clinical import ClinicalFeatures
 from predict.features._connectivity import ConnectivityFeatures
+from predict.features._mri import MRIFeatures
 from predict.features._rest_eeg import RestEEGFeatures
 from predict.features._tms_eeg import TMSEEGFeatures
 from predict.features._tms_emg import TMSEMGFeatures
@@ -204,6 +205,7 @@ for _builder in (
     RestEEGFeatures,
     ConnectivityFeatures,
     BDNFFeatures,
+    MRIFeatures,
 ):
     register_builder(_builder)
 
@@ -214,7 +216,7 @@ def list_builders() -> list[str]:
     Examples
     --------
     >>> list_builders()
-    ['bdnf', 'clinical', 'connectivity', 'rest_eeg', 'tms_eeg', 'tms_emg']
+    ['bdnf', 'clinical', 'connectivity', 'mri', 'rest_eeg', 'tms_eeg', 'tms_emg']
     """
     return sorted(BUILDERS)
 

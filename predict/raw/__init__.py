@@ -1,8 +1,10 @@
 """Raw recordings to the contract's marker columns."""
 
+from predict.raw._bold import BoldOptions, confounds_path, extract_bold
 from predict.raw._common import Extraction, RawFileError, check_file
 from predict.raw._connectivity import ConnectivityOptions, extract_connectivity
 from predict.raw._emg import EmgOptions, extract_emg
+from predict.raw._freesurfer import MriStatsOptions, extract_mri_stats
 from predict.raw._rest_eeg import RestEegOptions, extract_rest_eeg
 from predict.raw._step import (
     RawExtractionError,
@@ -15,9 +17,11 @@ from predict.raw._step import (
 from predict.raw._tms_eeg import TmsEegOptions, extract_tms_eeg
 
 __all__ = [
+    "BoldOptions",
     "ConnectivityOptions",
     "EmgOptions",
     "Extraction",
+    "MriStatsOptions",
     "RawExtractionError",
     "RawFileError",
     "RawOptions",
@@ -25,9 +29,12 @@ __all__ = [
     "RestEegOptions",
     "TmsEegOptions",
     "check_file",
+    "confounds_path",
+    "extract_bold",
     "extract_connectivity",
     "extract_emg",
     "extract_markers",
+    "extract_mri_stats",
     "extract_rest_eeg",
     "extract_tms_eeg",
     "file_digest",

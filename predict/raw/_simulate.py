@@ -2,11 +2,13 @@
 
 :func:`write_raw_files` turns a cohort table's precomputed markers into raw
 files, one per patient and modality, written by the field's own writers
-(MNE, pybv, edfio, NumPy, pandas) and read back by :mod:`predict.raw`'s
+(MNE, pybv, edfio, NumPy, pandas, nibabel) and read back by :mod:`predict.raw`'s
 readers. The files rotate through the contract's formats: TMS-EEG as
 ``-epo.fif``, BrainVision, EDF and ``.npz``; resting EEG as BrainVision, EDF
 and ``-raw.fif``; connectivity as a CSV or TSV matrix, CSV time series and
-``.npy`` with a label list; EMG as a trial table.
+``.npy`` with a label list, or (a fifth of them) as an fMRIPrep BOLD run
+in MNI space with its confounds table; EMG as a trial table; structural MRI
+as a FreeSurfer ``stats/`` folder.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import numpy as np
 import pandas as pd
 
 from predict.cohort._contract import MODALITY_PREFIXES, PATH_COLUMNS
+from predict.raw._bold_write import write_bold
 from predict.raw._connectivity_write import write_connectivity
 from predict.raw._emg import write_emg
+from predict.raw._freesurfer_write import write_freesurfer_stats
 from predict.raw._rest_eeg_write import write_rest_eeg
 from predict.raw._step import produced
 from predict.raw._tms_eeg_write import write_tms_eeg
@@ -40,9 +44,16 @@ RAW_SETTINGS: dict[str, dict[str, Any]] = {
         "tmax": 0.5,
     },
     "rest_eeg_path": {"duration_s": 60.0, "sfreq": 250.0},
+    # 4 minutes at TR 2 s on a 4 mm grid around the seeds: ~0.2 MB
+    "bold_path": {"n_volumes": 120, "t_r": 2.0, "voxel_mm": 4.0},
     "fc_matrix_path": {},
     "emg_trials_path": {},
+    "mri_stats_dir": {},
 }
+
+#: Path column -> share of its modality's patients (among those given a file)
+#: that it takes before the modality's other path column.
+_FIRST_SHARE = {"bold_path": 0.2}
 
 _FORMATS: dict[str, list[tuple[str, str]]] = {
     "tms_eeg_path": [
@@ -59,6 +70,8 @@ _FORMATS: dict[str, list[tuple[str, str]]] = {
         ("npy", ".npy"),
     ],
     "emg_trials_path": [("csv", ".csv")],
+    "bold_path": [("bold", "")],  # a folder with the fMRIPrep files
+    "mri_stats_dir": [("stats", "")],
 }
 
 
@@ -75,6 +88,14 @@ def _writer(column: str, fmt: Any) -> Callable[..., Path]:
     if column == "fc_matrix_path":
         return lambda path, markers, seed: write_connectivity(
             path, markers, fmt=fmt, seed=seed
+        )
+    if column == "bold_path":
+        return lambda path, markers, seed: write_bold(
+            path, path.name.split("_")[0], markers, seed=seed, **settings
+        )
+    if column == "mri_stats_dir":
+        return lambda path, markers, seed: write_freesurfer_stats(
+            path, markers, seed=seed, subject=path.name.split("_")[0]
         )
     return lambda path, markers, seed: write_emg(path, markers, seed=seed)
 
@@ -141,12 +162,15 @@ def write_raw_files(
         present = [c for c in carried if c in table.columns]
         if not present:
             continue
-        has = table[present].notna().any(axis=1).to_numpy()
+        has = out[present].notna().any(axis=1).to_numpy()  # not given a file yet
         rows = np.flatnonzero(has)
         if share < 1:
             rows = np.sort(
                 rng.choice(rows, size=round(share * len(rows)), replace=False)
             )
+        if column in _FIRST_SHARE:
+            size = round(_FIRST_SHARE[column] * len(rows))
+            rows = np.sort(rng.choice(rows, size=size, replace=False))
         out[column] = pd.Series(np.nan, index=out.index, dtype=object)
         prefix = MODALITY_PREFIXES[PATH_COLUMNS[column]]
         for k, i in enumerate(rows):

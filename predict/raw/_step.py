@@ -31,9 +31,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from predict.cohort._contract import PATH_COLUMNS, spec_for
 from predict.exceptions import PredictError
+from predict.raw._bold import BoldOptions, bold_companions, extract_bold
 from predict.raw._common import Extraction, RawFileError
 from predict.raw._connectivity import ConnectivityOptions, extract_connectivity
 from predict.raw._emg import RATIOS, EmgOptions, extract_emg
+from predict.raw._freesurfer import (
+    MRI_STATS_MARKERS,
+    MriStatsOptions,
+    extract_mri_stats,
+)
 from predict.raw._rest_eeg import RestEegOptions, extract_rest_eeg
 from predict.raw._rest_eeg_write import REST_EEG_MARKERS
 from predict.raw._tms_eeg import TMS_EEG_MARKERS, TmsEegOptions, extract_tms_eeg
@@ -58,6 +64,8 @@ _OPTION_OF = {
     "rest_eeg_path": "rest_eeg",
     "fc_matrix_path": "connectivity",
     "emg_trials_path": "emg",
+    "bold_path": "bold",
+    "mri_stats_dir": "mri",
 }
 
 #: Path column -> the modality as users name it, for messages.
@@ -66,6 +74,8 @@ RAW_LABELS = {
     "rest_eeg_path": "resting EEG",
     "fc_matrix_path": "connectivity",
     "emg_trials_path": "EMG",
+    "bold_path": "BOLD",
+    "mri_stats_dir": "FreeSurfer stats",
 }
 
 
@@ -86,6 +96,10 @@ class RawOptions(BaseModel):
         Seed-target ROI pairs and their output columns.
     emg : EmgOptions
         MEP trial bounds and conditions.
+    bold : BoldOptions
+        fMRIPrep BOLD seeds, pairs, confound strategy and motion limits.
+    mri : MriStatsOptions
+        Which FreeSurfer parcellation files a stats folder is read from.
     on_error : {"error", "missing"}, default="error"
         What a missing, unreadable or too-noisy file does: stop with an error
         naming the patient and the file, or make that patient's modality
@@ -98,6 +112,8 @@ class RawOptions(BaseModel):
     rest_eeg: RestEegOptions = Field(default_factory=RestEegOptions)
     connectivity: ConnectivityOptions = Field(default_factory=ConnectivityOptions)
     emg: EmgOptions = Field(default_factory=EmgOptions)
+    bold: BoldOptions = Field(default_factory=BoldOptions)
+    mri: MriStatsOptions = Field(default_factory=MriStatsOptions)
     on_error: Literal["error", "missing"] = "error"
 
 
@@ -107,6 +123,8 @@ def _readers() -> dict[str, Callable[[Path, Any], Extraction]]:
         "rest_eeg_path": extract_rest_eeg,
         "fc_matrix_path": extract_connectivity,
         "emg_trials_path": extract_emg,
+        "bold_path": extract_bold,
+        "mri_stats_dir": extract_mri_stats,
     }
 
 
@@ -159,11 +177,16 @@ def _companions(path: Path) -> list[Path]:
     """Return the files that belong to ``path``: same folder, its name's stem.
 
     ``P1.vhdr`` -> ``P1.eeg``, ``P1.vmrk``; ``P1.npy`` -> ``P1.labels.txt``,
-    ``P1.json``. The file itself is not in the list.
+    ``P1.json``; a BOLD series -> its fMRIPrep confounds and sidecars; a
+    folder (FreeSurfer ``stats/``) -> its ``.stats`` files. The file itself
+    is not in the list.
     """
+    if path.is_dir():
+        return sorted(p for p in path.glob("*.stats") if p.is_file())[:64]
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     pattern = f"{glob.escape(stem)}.*"
-    return sorted(p for p in path.parent.glob(pattern) if p.is_file() and p != path)
+    found = [p for p in path.parent.glob(pattern) if p.is_file() and p != path]
+    return sorted({*found, *bold_companions(path)})
 
 
 def file_digest(path: Path) -> str:
@@ -182,7 +205,7 @@ def file_digest(path: Path) -> str:
         Memoised per (path, size, modification time, inode) of the file and
         of every companion, so an edited companion is hashed again.
     """
-    parts = [path, *_companions(path)]
+    parts = _companions(path) if path.is_dir() else [path, *_companions(path)]
     stats = tuple(
         (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
         for p in parts
@@ -191,7 +214,7 @@ def file_digest(path: Path) -> str:
     if stats not in _DIGESTS:
         digest = hashlib.sha256()
         for i, part in enumerate(parts):
-            if i:  # the file itself is identified by its content alone
+            if i or path.is_dir():  # a file is identified by its content alone
                 digest.update(b"\0" + part.name.encode())
             with part.open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
@@ -221,6 +244,10 @@ def produced(column: str, options: RawOptions | None = None) -> list[str]:
         return list(REST_EEG_MARKERS)
     if column == "fc_matrix_path":
         return list(options.connectivity.pairs)
+    if column == "bold_path":
+        return list(options.bold.pairs)
+    if column == "mri_stats_dir":
+        return list(MRI_STATS_MARKERS)
     return ["emg_mep_amp_mv", *RATIOS.values()]
 
 
@@ -241,7 +268,9 @@ def _check_ranges(extraction: Extraction, path: Path) -> None:
 
 
 def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
-    if not path.is_file():
+    if column == "mri_stats_dir" and not path.is_dir():
+        raise RawFileError(f"Folder '{path}' does not exist or is not a folder.")
+    if column != "mri_stats_dir" and not path.is_file():
         raise RawFileError(f"File '{path}' does not exist or is not a file.")
     sub = getattr(options, _OPTION_OF[column])
     key = (file_digest(path), f"{column}:{sub.model_dump_json()}")

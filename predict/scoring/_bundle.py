@@ -62,6 +62,7 @@ TRUSTED_TYPES: list[str] = [
     "predict.features._clinical.ClinicalFeatures",
     "predict.features._compose.FeatureSet",
     "predict.features._connectivity.ConnectivityFeatures",
+    "predict.features._mri.MRIFeatures",
     "predict.features._rest_eeg.RestEEGFeatures",
     "predict.features._tms_eeg.TMSEEGFeatures",
     "predict.features._tms_emg.TMSEMGFeatures",

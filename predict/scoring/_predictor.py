@@ -38,6 +38,7 @@ _MODALITY_LABELS = {
     "rest_eeg": "resting EEG",
     "connectivity": "connectivity",
     "bdnf": "BDNF",
+    "mri": "structural MRI",
 }
 
 

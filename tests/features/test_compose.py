@@ -54,7 +54,8 @@ def test_names_say_where_features_come_from(small_table):
         pytest.param(
             {"features": {"tms_eegg": {}}},
             r"Unknown feature builder 'tms_eegg'\. Did you mean 'tms_eeg'\? "
-            r"Valid builders: bdnf, clinical, connectivity, rest_eeg, tms_eeg, tms_emg",
+            r"Valid builders: bdnf, clinical, connectivity, mri, rest_eeg, tms_eeg, "
+            r"tms_emg",
             id="unknown-builder",
         ),
         pytest.param(

@@ -19,6 +19,7 @@ from predict.scoring import save_bundle
 from tests.evaluation.conftest import fast_config
 
 EXACT = ["fc_sgacc_dlpfc_z", "emg_mep_amp_mv", "emg_sici_ratio", "emg_icf_ratio"]
+EXACT += ["mri_hippocampus_vol_mm3", "mri_racc_thickness_mm", "mri_icv_mm3"]
 
 
 @pytest.fixture(scope="module")
@@ -39,18 +40,29 @@ def test_files_fill_their_patients_and_leave_the_rest(mixed):
         "rest_eeg_path",
         "fc_matrix_path",
         "emg_trials_path",
+        "bold_path",
+        "mri_stats_dir",
     }
     with_file = cohort.data["fc_matrix_path"].notna()
     assert cohort.data.loc[with_file, "fc_sgacc_dlpfc_z"].isna().all()  # blanked
     filled, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
     data = filled.data
-    # exact for matrices and trial tables, for patients with files or not
+    # exact for matrices, trial tables and stats folders, for patients with
+    # files or not; BOLD series (a fifth of the connectivity files) to 0.05
+    bold = data["bold_path"].notna()
+    exact = data.loc[~bold]
     np.testing.assert_allclose(
-        data[EXACT].to_numpy(dtype=float),
-        truth.loc[data.index, EXACT].to_numpy(dtype=float),
+        exact[EXACT].to_numpy(dtype=float),
+        truth.loc[exact.index, EXACT].to_numpy(dtype=float),
         rtol=1e-9,
         atol=1e-9,
     )
+    fc = (
+        data.loc[bold, "fc_sgacc_dlpfc_z"]
+        - truth.loc[bold[bold].index, "fc_sgacc_dlpfc_z"]
+    )
+    assert bold.sum() > 0 and fc.abs().max() < 0.05
+    assert report.read["mri_stats_dir"] == int(data["mri_stats_dir"].notna().sum()) > 0
     assert report.read["fc_matrix_path"] == int(with_file.sum()) > 0
     eeg = data["rest_eeg_path"].notna()
     err = (data.loc[eeg, "eeg_iaf_hz"] - truth.loc[eeg[eeg].index, "eeg_iaf_hz"]).abs()
