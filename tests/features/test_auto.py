@@ -52,7 +52,7 @@ def test_empty_columns_count_as_absent(small_table):
         resolved.summary()
     )
     assert resolved.params() == {
-        "features_used": "clinical,tms_eeg,tms_emg,rest_eeg,bdnf",
+        "features_used": "clinical,tms_eeg,tms_emg,rest_eeg,bdnf,mri",
         "features_left_out": "connectivity",
     }
     assert resolved.tags() == {
@@ -65,7 +65,7 @@ def test_patchy_cohorts_keep_exactly_their_modalities():
         cohort = read_cohort(patchy_cohort(60, seed=seed, modalities=kept))
         resolved = resolve_features(AUTO, cohort)
         assert set(resolved.used) == {"clinical", *kept}
-        assert set(resolved.left_out) == set(MARKER_MODALITIES) - set(kept)
+        assert set(resolved.left_out) == set(ENTRIES) - {"clinical", *kept}
         X = build_features(AUTO, cohort)
         assert {c.split("__")[0] for c in X.columns} == {"clinical", *kept}
 
@@ -181,7 +181,8 @@ def test_path_columns_feed_a_modality_after_the_raw_stage(tmp_path):
     cohort = read_cohort(tmp_path / "cohort.csv")
     before = resolve_features(AUTO, cohort)
     assert "connectivity" in before.left_out  # no fc_* value before files are read
-    assert "fc_matrix_path named files" in before.left_out["connectivity"]
+    assert "fc_matrix_path" in before.left_out["connectivity"]
+    assert "named files but none gave markers" in before.left_out["connectivity"]
     filled, _ = read_raw_markers(cohort, AUTO.raw)
     assert "connectivity" in resolve_features(AUTO, filled).used
 
@@ -193,12 +194,14 @@ def test_files_that_give_no_markers_are_named_in_the_reason(tmp_path):
     table = simulate_cohort(20, seed=4, missing=False)
     table = table[[c for c in table if not c.startswith(("tep_", "emg_", "eeg_"))]]
     raw = write_raw_files(table, tmp_path / "raw", relative_to=tmp_path)
+    raw = raw.drop(columns=["bold_path", "mri_stats_dir"], errors="ignore")
     for name in raw["fc_matrix_path"].dropna():
         (tmp_path / name).write_text("not a matrix\n")
     raw.to_csv(tmp_path / "cohort.csv", index=False)
     cohort = read_cohort(tmp_path / "cohort.csv")
     filled, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
-    assert report is not None and report.n_failed == len(raw)
+    n_files = int(raw["fc_matrix_path"].notna().sum())
+    assert n_files > 0 and report is not None and report.n_failed == n_files
     assert resolve_features(AUTO, filled).left_out["connectivity"] == (
         "no patient has any fc_* value; fc_matrix_path named files but none gave "
         "markers"
