@@ -210,7 +210,7 @@ class HarmonizeConfig(BaseModel):
     )
     modalities: (
         Literal["all"]
-        | list[Literal["tms_eeg", "tms_emg", "rest_eeg", "connectivity", "bdnf"]]
+        | list[Literal["tms_eeg", "tms_emg", "rest_eeg", "connectivity", "bdnf", "mri"]]
     ) = "all"
     eb: bool = True
     unseen_site: Literal["estimate", "none"] = "estimate"
