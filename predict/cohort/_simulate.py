@@ -7,6 +7,7 @@ as the truth in :mod:`predict.cohort._simulate_truth`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from numbers import Integral
 from typing import Literal, overload
 
@@ -156,6 +157,51 @@ def _drop_values(
         table.loc[gone, columns] = np.nan
     for column in CLINICAL_MAY_MISS:
         table.loc[rng.random(n) < CLINICAL_MISSING_RATE, column] = np.nan
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """A simulated table with the latent draws behind it (for visits, truth)."""
+
+    table: pd.DataFrame
+    ids: list[str]
+    site: np.ndarray
+    site_logits: np.ndarray
+    shifts: dict[str, np.ndarray]
+    scales: dict[str, np.ndarray]
+    plasticity: np.ndarray
+    seed_seq: np.random.SeedSequence
+
+
+def _draw(n: int, seed: int | None, n_sites: int, missing: bool) -> _Draw:
+    """Draw the cohort table of :func:`simulate_cohort` and its latents."""
+    seed_seq = np.random.SeedSequence(seed)
+    rng = np.random.default_rng(seed_seq)
+
+    site_names = np.array([f"site-{chr(ord('A') + k)}" for k in range(n_sites)])
+    site_weights = rng.dirichlet(np.full(n_sites, SITE_DIRICHLET))
+    site = rng.choice(n_sites, size=n, p=site_weights)
+    site_logits = _spread(rng, n_sites, SITE_LOGIT_HALF_RANGE)
+    clinical = _clinical(rng, n)
+    plasticity = rng.standard_normal(n)
+    shifts, scales = _site_effects(rng, n_sites)
+    observed, trait = _markers(rng, plasticity, site, shifts, scales)
+
+    met_carrier = clinical["bdnf_val66met"] != "Val/Val"
+    logit = response_logit(
+        {**clinical, "met_carrier": met_carrier}, trait, plasticity, site_logits[site]
+    )
+    responder = rng.random(n) < expit(logit)
+    endpoint = _endpoints(rng, clinical["baseline_hamd17"], responder)
+
+    width = len(str(n))
+    ids = [f"P{i:0{width}d}" for i in range(1, n + 1)]
+    data = {"patient_id": ids, "site": site_names[site], **clinical, **observed}
+    data["endpoint_hamd17"] = endpoint
+    table = pd.DataFrame({c: data[c] for c in COLUMNS if c in data})
+    if missing:
+        _drop_values(rng, table, site_names[-1] if n_sites > 1 else None)
+    return _Draw(table, ids, site, site_logits, shifts, scales, plasticity, seed_seq)
 
 
 @overload
@@ -324,33 +370,10 @@ def simulate_cohort(
     _check("n_sites", n_sites, 1, 26)
     _check("missing", missing, None)
     _check("return_truth", return_truth, None)
-    n, n_sites = int(n), int(n_sites)
-    seed_seq = np.random.SeedSequence(seed)
-    rng = np.random.default_rng(seed_seq)
-
-    site_names = np.array([f"site-{chr(ord('A') + k)}" for k in range(n_sites)])
-    site_weights = rng.dirichlet(np.full(n_sites, SITE_DIRICHLET))
-    site = rng.choice(n_sites, size=n, p=site_weights)
-    site_logits = _spread(rng, n_sites, SITE_LOGIT_HALF_RANGE)
-    clinical = _clinical(rng, n)
-    plasticity = rng.standard_normal(n)
-    shifts, scales = _site_effects(rng, n_sites)
-    observed, trait = _markers(rng, plasticity, site, shifts, scales)
-
-    met_carrier = clinical["bdnf_val66met"] != "Val/Val"
-    logit = response_logit(
-        {**clinical, "met_carrier": met_carrier}, trait, plasticity, site_logits[site]
-    )
-    responder = rng.random(n) < expit(logit)
-    endpoint = _endpoints(rng, clinical["baseline_hamd17"], responder)
-
-    width = len(str(n))
-    ids = [f"P{i:0{width}d}" for i in range(1, n + 1)]
-    data = {"patient_id": ids, "site": site_names[site], **clinical, **observed}
-    data["endpoint_hamd17"] = endpoint
-    table = pd.DataFrame({c: data[c] for c in COLUMNS if c in data})
-    if missing:
-        _drop_values(rng, table, site_names[-1] if n_sites > 1 else None)
+    draw = _draw(int(n), seed, int(n_sites), missing)
+    table, ids, site = draw.table, draw.ids, draw.site
+    site_logits, shifts, scales = draw.site_logits, draw.shifts, draw.scales
+    seed_seq = draw.seed_seq
     if not return_truth:
         return table
     # A stream of its own, so the table does not depend on return_truth.

@@ -221,9 +221,11 @@ def train(
             f"outcomes were derived from '{cohort.primary_scale}': read the table "
             f"with read_cohort(..., primary_scale='{config.primary_scale}')."
         )
+    from predict.cohort._timepoint import cohort_at_config
     from predict.raw import read_raw_markers
 
     cohort, raw_report = read_raw_markers(cohort, config.raw)
+    cohort = cohort_at_config(cohort, config.predict_at)  # later visits stop here
     data, y = target_of(config, cohort)
     check_trainable(config, cohort, y)
     n_jobs = config.n_jobs if n_jobs is None else n_jobs

@@ -2,6 +2,7 @@
 
 from predict.features._base import FeatureBuilder
 from predict.features._bdnf import HIGH_FREQUENCY_PROTOCOLS, BDNFFeatures
+from predict.features._change import ChangeFeatures, EarlyImprovementFeatures
 from predict.features._clinical import ClinicalFeatures, maudsley_treatment_score
 from predict.features._compose import FeatureSet, build_features, make_features
 from predict.features._connectivity import ConnectivityFeatures
@@ -13,9 +14,11 @@ from predict.features._tms_emg import TMSEMGFeatures
 __all__ = [
     "BDNFFeatures",
     "BUILDERS",
+    "ChangeFeatures",
     "ClinicalFeatures",
     "ConnectivityFeatures",
     "DEFAULT_TARGETS",
+    "EarlyImprovementFeatures",
     "FeatureBuilder",
     "FeatureSet",
     "HIGH_FREQUENCY_PROTOCOLS",

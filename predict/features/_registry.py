@@ -11,6 +11,7 @@ from predict.cohort._messages import did_you_mean
 from predict.exceptions import ConfigError
 from predict.features._base import FeatureBuilder
 from predict.features._bdnf import BDNFFeatures
+from predict.features._change import ChangeFeatures, EarlyImprovementFeatures
 from predict.features._clinical import ClinicalFeatures
 from predict.features._connectivity import ConnectivityFeatures
 from predict.features._rest_eeg import RestEEGFeatures
@@ -29,6 +30,8 @@ BUILDERS: dict[str, type[FeatureBuilder]] = {
         RestEEGFeatures,
         ConnectivityFeatures,
         BDNFFeatures,
+        ChangeFeatures,
+        EarlyImprovementFeatures,
     )
 }
 
@@ -38,8 +41,8 @@ def list_builders() -> list[str]:
 
     Examples
     --------
-    >>> list_builders()
-    ['bdnf', 'clinical', 'connectivity', 'rest_eeg', 'tms_eeg', 'tms_emg']
+    >>> list_builders()[:4]
+    ['bdnf', 'change', 'clinical', 'connectivity']
     """
     return sorted(BUILDERS)
 

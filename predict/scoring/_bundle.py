@@ -55,6 +55,8 @@ DATA_FOLDER = "bundle"
 TRUSTED_TYPES: list[str] = [
     "numpy.dtype",
     "predict.features._bdnf.BDNFFeatures",
+    "predict.features._change.ChangeFeatures",
+    "predict.features._change.EarlyImprovementFeatures",
     "predict.features._clinical.ClinicalFeatures",
     "predict.features._compose.FeatureSet",
     "predict.features._connectivity.ConnectivityFeatures",
