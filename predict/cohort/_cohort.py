@@ -157,7 +157,7 @@ class Cohort:
         >>> from predict import read_cohort, simulate_cohort
         >>> from predict.cohort import simulate_visits
         >>> table = simulate_cohort(40, seed=0)
-        >>> cohort = read_cohort(table, visits=simulate_visits(table, seed=0))
+        >>> cohort = read_cohort(table, visits=simulate_visits(40, seed=0))
         >>> "visit__hamd17__last" in cohort.at(visit="w1").data
         True
         """

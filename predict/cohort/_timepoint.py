@@ -30,14 +30,14 @@ import pandas as pd
 
 from predict.cohort._messages import did_you_mean, plural, quote_ids
 from predict.cohort._visits import SCALE_COLUMNS, Visits
-from predict.exceptions import CohortError
+from predict.exceptions import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from predict.cohort._cohort import Cohort
 
 __all__ = [
-    "VISIT_PREFIX",
     "TimePoint",
+    "VISIT_PREFIX",
     "cohort_at",
     "cohort_at_config",
     "resolve_time_point",
@@ -102,19 +102,19 @@ def resolve_time_point(
 
     Raises
     ------
-    CohortError
+    ConfigError
         For a label no visit has, or neither or both of ``day`` and ``visit``.
     """
     if (day is None) == (visit is None):
-        raise CohortError("A prediction time needs either a day or a visit label.")
+        raise ConfigError("A prediction time needs either a day or a visit label.")
     if day is not None:
         if not (math.isfinite(day) and 0 <= day <= 365):
-            raise CohortError(f"A prediction day must be in 0-365; got {day!r}.")
+            raise ConfigError(f"A prediction day must be in 0-365; got {day!r}.")
         return TimePoint(float(day))
     labels = list(visits.nominal_days) if visits is not None else []
     if visit not in labels:
         known = ", ".join(repr(v) for v in labels) or "none (no visits table)"
-        raise CohortError(
+        raise ConfigError(
             f"Column 'visit' has no visit labelled '{visit}' to predict at."
             f"{did_you_mean(str(visit), labels)} Labels in the visits table: {known}."
         )
@@ -138,7 +138,7 @@ def _check_endpoint(cohort: Cohort, cutoff: pd.Series, time_point: TimePoint) ->
     endpoint = cohort.data["endpoint_day"].astype(float)
     late = (endpoint <= cutoff).to_numpy()
     if late.any():
-        raise CohortError(
+        raise ConfigError(
             f"Predicting at {time_point.describe()} is on or after the endpoint "
             f"(column 'endpoint_day') of {plural(int(late.sum()), 'patient')} "
             f"({quote_ids(cohort.data.index[late])}): a prediction must come before "
@@ -230,12 +230,12 @@ def cohort_at(
 
     Raises
     ------
-    CohortError
+    ConfigError
         For an unknown visit label, or a time point on or after a patient's
         ``endpoint_day``.
     """
     if cohort.time_point is not None:
-        raise CohortError(
+        raise UsageError(
             f"This cohort is already at {cohort.time_point.describe()}: call "
             "at() on the cohort as read."
         )
@@ -307,13 +307,13 @@ def cohort_at_config(cohort: Cohort, predict_at: Any) -> Cohort:
 
     Raises
     ------
-    CohortError
+    ConfigError
         When the config predicts at a time but the cohort has no visits.
     """
     if predict_at is None:
         return cohort
     if cohort.visits is None:
-        raise CohortError(
+        raise ConfigError(
             "The config predicts at a time during the course ('predict_at') but "
             "no visits table was given: pass read_cohort(..., visits=...) or "
             "--visits FILE."
