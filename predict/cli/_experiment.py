@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from predict.cli._app import visits_option
+
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
@@ -49,6 +51,7 @@ def experiment(
         typer.Argument(help="Study YAML, e.g. experiments/modality_ablation.yaml."),
     ],
     data: Annotated[Path, typer.Option("--data", "-d", help="Cohort table.")],
+    visits: Annotated[Path | None, visits_option] = None,
     n_jobs: Annotated[
         int | None, typer.Option("--n-jobs", "-j", help="Parallel folds.")
     ] = None,
@@ -73,7 +76,7 @@ def experiment(
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
     spec, configs = load_study(study)
-    cohort = read_cohort_reporting(data, configs[0].primary_scale)
+    cohort = read_cohort_reporting(data, configs[0].primary_scale, visits)
     uri = resolve_tracking_uri(tracking_uri)
     results = {}
     for config in configs:

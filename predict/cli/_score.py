@@ -22,6 +22,14 @@ def score(
     output_format: Annotated[
         Literal["csv", "json"], typer.Option("--format", help="csv or json.")
     ] = "csv",
+    visits: Annotated[
+        Path | None,
+        typer.Option(
+            "--visits",
+            help="The patients' visits, for a model trained with predict_at "
+            "(only visits up to its prediction time are used).",
+        ),
+    ] = None,
     coverage: Annotated[
         float,
         typer.Option(help="Coverage of the conformal statement.", min=0.5, max=0.99),
@@ -33,15 +41,17 @@ def score(
     from predict.scoring import load_model
 
     predictor = load_model(model, coverage=coverage)
-    scores = predictor.predict(data)
+    scores = predictor.predict(data, visits=visits)
     with atomic_path(out) as tmp:
         if output_format == "json":
             scores.reset_index().to_json(tmp, orient="records", indent=2)
         else:
             scores.to_csv(tmp)
     flagged = int((scores["warnings"] != "").sum())
+    when = predictor.time_point
+    at = f" at {when.describe()}" if when is not None else ""
     out_console.print(
-        f"Scored {len(scores)} patients with {predictor.metadata.get('name')}: "
+        f"Scored {len(scores)} patients with {predictor.metadata.get('name')}{at}: "
         f"[bold]{escape(str(out))}[/bold] ({flagged} with warnings)",
         soft_wrap=True,
     )

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from predict.cli._app import visits_option
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -108,6 +110,7 @@ def train(
         Path, typer.Option("--config", "-c", help="YAML experiment config.")
     ],
     data: Annotated[Path, typer.Option("--data", "-d", help="Cohort table.")],
+    visits: Annotated[Path | None, visits_option] = None,
     name: Annotated[
         str | None, typer.Option(help="Bundle name (default: the config's file stem).")
     ] = None,
@@ -150,7 +153,7 @@ def train(
     if storage is not None:
         tuning = experiment.tuning.model_copy(update={"storage": storage})
         experiment = experiment.model_copy(update={"tuning": tuning})
-    cohort = read_cohort_reporting(data, experiment.primary_scale)
+    cohort = read_cohort_reporting(data, experiment.primary_scale, visits)
     if experiment.tuning.storage is not None:
         _announce_studies(experiment, cohort)
     uri = resolve_tracking_uri(tracking_uri, experiment.tracking.uri)
