@@ -18,14 +18,17 @@ visits                         s1 day 0 (after session 1),  THREE-D schedule
 visit windows                  w1, w2: day -2 to +2         design
 endpoint                       day 42 (6 weeks, 30          THREE-D; O'Reardon
                                sessions)                    2007
-induced-change trait           0.8 x plasticity + 0.6 x     design (Hamada 2013:
-                               own noise (SD 1)             large inter-individual
-                                                            variability)
-TEP N100 after one session     amplitude +0.5 + 1.0 x       Voineskos 2021; Eshel
+induced-change trait           0.5 x plasticity + 0.35 x    design (Hamada 2013:
+                               the patient's final          large inter-individual
+                               improvement (standardised)   variability;
+                               + 0.79 x own noise, SD 1     Fitzsimmons 2024:
+                                                            early change tracks
+                                                            outcome)
+TEP N100 after one session     amplitude +0.5 + 1.5 x       Voineskos 2021; Eshel
                                trait µV (smaller), noise    2020; noise: Kerwin
-                               1.0 µV, kept at w1, w2       2018 (test-retest)
-MEP after one session          log ratio +0.15 + 0.25 x     Huang 2005; Hamada
-                               trait, noise 0.3             2013
+                               0.8 µV, kept at w1, w2       2018 (test-retest)
+MEP after one session          log ratio +0.15 + 0.35 x     Huang 2005; Hamada
+                               trait, noise 0.25            2013
 serum BDNF                     log ratio (0.04 + 0.06 x     Zanardini 2006;
                                trait) x min(day, 14) / 14,  Brunoni 2008; noise
                                noise 0.12                   design
@@ -67,9 +70,9 @@ VISIT_DAYS: dict[str, int] = {"s1": 0, "w1": 7, "w2": 14}
 ENDPOINT_DAY = 42
 
 _WINDOW = (-2, 2)  # w1/w2 days vary by this much (inclusive)
-_TRAIT_LOADING = 0.8
-_N100_SHIFT, _N100_GAIN, _N100_NOISE = 0.5, 1.0, 1.0
-_MEP_SHIFT, _MEP_GAIN, _MEP_NOISE = 0.15, 0.25, 0.3
+_TRAIT_LOADING, _COURSE_LOADING = 0.5, 0.35
+_N100_SHIFT, _N100_GAIN, _N100_NOISE = 0.5, 1.5, 0.8
+_MEP_SHIFT, _MEP_GAIN, _MEP_NOISE = 0.15, 0.35, 0.25
 _BDNF_SHIFT, _BDNF_GAIN, _BDNF_NOISE, _BDNF_DAYS = 0.04, 0.06, 0.12, 14.0
 _TAU_DAYS, _TAU_LOG_SD, _RATER_NOISE = 14.0, 0.6, 3.0
 _MISSED_VISIT = {"s1": 0.05, "w1": 0.10, "w2": 0.12}
@@ -92,7 +95,8 @@ def simulate_visits(
 
     With the same arguments as :func:`predict.simulate_cohort`, the visits
     belong to that cohort's patients: their induced marker changes follow
-    each patient's latent plasticity trait, and their early HAMD-17
+    each patient's latent plasticity trait (and, partly, how their course
+    goes), and their early HAMD-17
     improvement follows the trajectory that ends at their endpoint score.
 
     Parameters
@@ -127,13 +131,16 @@ def simulate_visits(
     draw = _draw(int(n), seed, int(n_sites), missing)
     table, count = draw.table, int(n)
     rng = np.random.default_rng(draw.seed_seq.spawn(2)[1])  # a stream of its own
-    trait = _TRAIT_LOADING * draw.plasticity + np.sqrt(
-        1 - _TRAIT_LOADING**2
-    ) * rng.standard_normal(count)
     tau = _TAU_DAYS * np.exp(_TAU_LOG_SD * rng.standard_normal(count))
     baseline = table["baseline_hamd17"].to_numpy(dtype=float)
     endpoint = table["endpoint_hamd17"].to_numpy(dtype=float)
     gain = 1.0 - endpoint / baseline
+    course = (gain - gain.mean()) / gain.std()
+    # the induced change: the plasticity trait, and how the course goes
+    trait = _TRAIT_LOADING * draw.plasticity + _COURSE_LOADING * course
+    trait = trait / trait.std()
+    own = np.sqrt(1 - _TRAIT_LOADING**2 - _COURSE_LOADING**2)
+    trait = np.sqrt(1 - own**2) * trait + own * rng.standard_normal(count)
     n100 = table["tep_n100_amp_uv"].to_numpy(dtype=float)
     mep = table["emg_mep_amp_mv"].to_numpy(dtype=float)
     bdnf = table["bdnf_serum_ng_ml"].to_numpy(dtype=float)

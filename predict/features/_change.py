@@ -72,6 +72,9 @@ class ChangeFeatures(FeatureBuilder):
     ----------
     measures_ : list of str
         Markers with visit columns in the training table.
+    informative_ : list of str
+        ``visit__*`` columns with a value for some training patient; a slope
+        no patient has (every eligible visit on day 0) is left out.
     columns_ : list of str
         The ``visit__*`` columns read.
     derived_ : list of str
@@ -131,6 +134,11 @@ class ChangeFeatures(FeatureBuilder):
                 )
             found = [m for m in self.markers if m in found]
         self.measures_ = found
+        # a summary no training patient has (a slope from one visit day) is
+        # left out instead of giving an all-missing feature
+        self.informative_ = [
+            c for c in self.columns_ if c in frame and frame[c].notna().any()
+        ]
 
     def _recipes(self) -> dict[str, Recipe]:
         recipes: dict[str, Recipe] = {}
@@ -144,7 +152,8 @@ class ChangeFeatures(FeatureBuilder):
                     _log_ratio(last, marker),
                 )
             slope = _column(marker, "slope_per_week")
-            recipes[f"{marker}__slope_per_week"] = ((slope,), _copy(slope))
+            if slope in getattr(self, "informative_", []):
+                recipes[f"{marker}__slope_per_week"] = ((slope,), _copy(slope))
             day = _column(marker, "day")
             recipes[f"{marker}__day"] = ((day,), _copy(day))
             by_modality.setdefault(str(modality_of(marker)), []).append(last)
@@ -175,6 +184,8 @@ class EarlyImprovementFeatures(FeatureBuilder):
     ----------
     scale_ : str or None
         Scale used.
+    informative_ : list of str
+        ``visit__*`` columns with a value for some training patient.
     columns_ : list of str
         The ``visit__<scale>__*`` columns read.
     feature_names_out_ : ndarray of str
@@ -228,6 +239,9 @@ class EarlyImprovementFeatures(FeatureBuilder):
         if hasattr(self, "feature_names_in_") and self.scale_ is not None:
             prefix = f"{VISIT_PREFIX}{self.scale_}__"
             self.columns_ = [c for c in self.columns_ if c.startswith(prefix)]
+        self.informative_ = [
+            c for c in self.columns_ if c in frame and frame[c].notna().any()
+        ]
 
     def _recipes(self) -> dict[str, Recipe]:
         scale = getattr(self, "scale_", None)
@@ -242,12 +256,15 @@ class EarlyImprovementFeatures(FeatureBuilder):
             return np.where(np.isnan(pct), np.nan, (pct <= -threshold).astype(float))
 
         slope, day = _column(scale, "slope_per_week"), _column(scale, "day")
-        return {
+        recipes: dict[str, Recipe] = {
             "pct_change": ((last, baseline), change),
             "improved": ((last, baseline), improved),
             "slope_per_week": ((slope,), _copy(slope)),
             "day": ((day,), _copy(day)),
         }
+        if slope not in getattr(self, "informative_", [slope]):
+            del recipes["slope_per_week"]  # every rating on one day: no slope
+        return recipes
 
 
 def _copy(column: str) -> Any:

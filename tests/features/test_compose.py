@@ -23,7 +23,12 @@ CONFIGS = Path(__file__).parents[2] / "configs"
 def test_shipped_configs_build(path, small_table):
     config = load_config(path)
     assert config.name == path.stem
-    X = build_features(config, read_cohort(small_table))
+    visits = None
+    if config.predict_at is not None:  # the simulator's visits of small_table
+        from predict.cohort import simulate_visits
+
+        visits = simulate_visits(60, seed=7)
+    X = build_features(config, read_cohort(small_table, visits=visits))
     assert len(X) == len(small_table)
     assert all("__" in c for c in X.columns)
     assert {c.split("__")[0] for c in X.columns} == set(config.features)
