@@ -180,3 +180,40 @@ def test_reads_bids_sessions_in_every_format(tmp_path, suffix):
 def test_a_missing_file_is_named(minimal_table, tmp_path):
     with pytest.raises(CohortError, match=r"File '.*nope.csv' does not exist"):
         read_cohort(minimal_table, visits=tmp_path / "nope.csv")
+
+
+def test_path_columns_in_visits_go_through_the_raw_stage(tmp_path, minimal_table):
+    """A visit's EMG trials file becomes its markers, as a baseline file does."""
+    from predict.raw import read_raw_markers
+    from predict.scoring._input import read_input
+    from tests.raw.test_emg import TRIALS
+
+    folder = tmp_path / "emg"
+    folder.mkdir()
+    pd.DataFrame(TRIALS, columns=["condition", "isi_ms", "mep_amp_mv"]).to_csv(
+        folder / "P1_w1.csv", index=False
+    )
+    visits = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2"],
+            "visit": ["w1", "w1"],
+            "day": [7, 7],
+            "emg_trials_path": ["emg/P1_w1.csv", None],
+            "emg_sici_ratio": [None, 0.7],
+        }
+    )
+    path = tmp_path / "visits.csv"
+    visits.to_csv(path, index=False)
+    cohort = read_cohort(minimal_table, visits=path)
+    assert cohort.visits.path_columns == ("emg_trials_path",)
+    read, _ = read_raw_markers(cohort)
+    at = read.visits.data.set_index("visit", append=True)
+    assert at.loc[("P1", "w1"), "emg_sici_ratio"] == pytest.approx(0.4)  # from file
+    assert at.loc[("P1", "w1"), "emg_mep_amp_mv"] == pytest.approx(1.0)
+    assert at.loc[("P2", "w1"), "emg_sici_ratio"] == 0.7  # precomputed
+    wide = read.at(visit="w1").data
+    assert wide.loc["P1", "visit__emg_icf_ratio__last"] == pytest.approx(1.5)
+    # scoring reads the visits' files through the same stage
+    metadata = {"predict_at": {"day": 7.0, "visit": "w1"}, "config": {}}
+    frame, _ = read_input(minimal_table, metadata, path)
+    assert frame.loc["P1", "visit__emg_sici_ratio__last"] == pytest.approx(0.4)
