@@ -177,18 +177,21 @@ def train(
 def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
     """Create the job's studies and print how workers join them."""
     from predict.cli._app import out_console
+    from predict.cohort._timepoint import cohort_at_config
     from predict.evaluation import create_studies
     from predict.evaluation._shared import redact_url
     from predict.raw import read_raw_markers
 
     cohort, _ = read_raw_markers(cohort, experiment.raw)  # the one train() fits
+    cohort = cohort_at_config(cohort, experiment.predict_at)
     names = create_studies(experiment, cohort)
     url = redact_url(str(experiment.tuning.storage))
     job = names[-1].removesuffix("-final")
     out_console.print(
         f"{len(names)} Optuna studies ({escape(job)}-*) in {escape(url)}; more "
         f"processes join with: rtms-predict worker --storage {escape(url)} "
-        f"--study {escape(job)}",
+        f"--study {escape(job)}"
+        + (" --visits FILE" if experiment.predict_at is not None else ""),
         soft_wrap=True,
         highlight=False,
     )

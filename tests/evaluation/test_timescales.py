@@ -59,3 +59,23 @@ def test_table_orders_time_points_by_day(tmp_path):
 def test_no_table_without_prediction_times():
     configs = {"base": ExperimentConfig(features={"clinical": {}})}
     assert timescale_table(_comparison().iloc[[1]], configs, None) is None
+
+
+def test_a_worker_rebuilds_the_cohort_at_the_prediction_time(tmp_path):
+    """Workers fit what train fits: the cohort at predict_at, from the visits."""
+    import pytest
+
+    from predict.evaluation._shared import DATA, FINGERPRINT
+    from predict.evaluation._worker import _Worker
+    from predict.exceptions import ConfigError
+
+    data, visits = tmp_path / "cohort.csv", tmp_path / "visits.csv"
+    simulate_cohort(40, seed=1).to_csv(data, index=False)
+    simulate_visits(40, seed=1).to_csv(visits, index=False)
+    config = ExperimentConfig(features={"clinical": {}}, predict_at={"visit": "w1"})
+    expected = read_cohort(data, visits=visits).at(visit="w1")
+    attrs = {FINGERPRINT: expected.fingerprint, DATA: str(data)}
+    cohort = _Worker("sqlite://", None, visits).cohort("s", attrs, config)
+    assert "visit__hamd17__last" in cohort.data
+    with pytest.raises(ConfigError, match=r"no visits table was given"):
+        _Worker("sqlite://", None).cohort("s", attrs, config)
