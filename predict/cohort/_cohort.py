@@ -246,6 +246,9 @@ def read_cohort(
     -----
     CohortWarning
         Once, naming the columns outside the contract that are ignored.
+    VisitsWarning
+        For a visit label used with different days across patients, and for
+        visits columns outside the contract.
 
     Examples
     --------
