@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TimePoint",
     "VISIT_PREFIX",
+    "card_texts",
     "cohort_at",
     "cohort_at_config",
     "resolve_time_point",
@@ -80,6 +81,31 @@ class TimePoint:
         """Rebuild a time point saved with :meth:`to_dict`."""
         visit = values.get("visit")
         return cls(float(values["day"]), None if visit is None else str(visit))
+
+
+def card_texts(time_point: TimePoint | None) -> tuple[str, str]:
+    """Say when a model predicts, for its card.
+
+    Returns
+    -------
+    prediction_time : str
+        ``"predicts at day 7 (visit w1) from baseline and visits up to day 7"``.
+    intended_use : str
+        What the model estimates, and when, for the intended-use sentence.
+    """
+    if time_point is None:
+        return (
+            "predicts at baseline, before the first session, from baseline "
+            "markers only",
+            "before a course of rTMS, a patient's probability of response from "
+            "baseline markers",
+        )
+    when = time_point.describe()
+    return (
+        f"predicts at {when} from baseline and visits up to day {time_point.day:g}",
+        f"at {when} of a course of rTMS, a patient's probability of response from "
+        "baseline markers and the visits so far",
+    )
 
 
 def resolve_time_point(

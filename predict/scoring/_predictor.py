@@ -18,7 +18,7 @@ from predict.cohort._contract import (
     modality_of,
 )
 from predict.cohort._record import parse_records
-from predict.cohort._timepoint import TimePoint
+from predict.cohort._timepoint import TimePoint, card_texts
 from predict.exceptions import HarmonizationWarning, UsageError
 from predict.models import unwrap_calibrated
 from predict.scoring._bundle import Bundle, load_bundle
@@ -359,16 +359,10 @@ class ResponsePredictor:
         meta = self.metadata
         oof = self.bundle.oof
         metrics = meta.get("metrics", {})
-        when = self.time_point
+        when, when_used = card_texts(self.time_point)
         card: dict[str, Any] = {
             "name": meta.get("name"),
-            "prediction_time": (
-                "predicts at baseline, before the first session, from baseline "
-                "markers only"
-                if when is None
-                else f"predicts at {when.describe()} from baseline and visits up to "
-                f"day {when.day:g}"
-            ),
+            "prediction_time": when,
             "target": meta.get("target"),
             "model": meta.get("config", {}).get("model", {}).get("name"),
             "package_version": meta.get("package_version"),
@@ -393,17 +387,9 @@ class ResponsePredictor:
                 "quantile": self.conformal_quantile_,
             },
             "intended_use": (
-                "Research use: to estimate, "
-                + (
-                    "before a course of rTMS, a patient's probability of response "
-                    "from baseline markers"
-                    if when is None
-                    else f"at {when.describe()} of a course of rTMS, a patient's "
-                    "probability of response from baseline markers and the visits "
-                    "so far"
-                )
-                + ", in cohorts like the training cohort. Not a medical device; not "
-                "for treatment decisions on its own."
+                f"Research use: to estimate, {when_used}, in cohorts like the "
+                "training cohort. Not a medical device; not for treatment decisions "
+                "on its own."
             ),
             "limitations": [
                 "Performance is estimated by nested cross-validation on the training "
