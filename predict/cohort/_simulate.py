@@ -45,7 +45,13 @@ from predict.cohort._simulate_truth import oracle_probability
 __all__ = ["simulate_cohort"]
 
 
-def _check(name: str, value: object, low: int | None, high: int | None = None) -> None:
+def _check(
+    name: str,
+    value: object,
+    low: int | None,
+    high: int | None = None,
+    func: str = "simulate_cohort",
+) -> None:
     """Raise a ValueError unless ``value`` is a bool (no ``low``) or a ranged int."""
     if low is None:
         ok, expected = isinstance(value, bool | np.bool_), "an instance of 'bool'"
@@ -58,7 +64,7 @@ def _check(name: str, value: object, low: int | None, high: int | None = None) -
         expected = f"an int in the range {bounds}{none}"
     if not ok:
         raise ValueError(
-            f"The '{name}' parameter of simulate_cohort must be {expected}. "
+            f"The '{name}' parameter of {func} must be {expected}. "
             f"Got {value!r} instead."
         )
 

@@ -123,11 +123,12 @@ def simulate_visits(
     """
     from predict.cohort._simulate import _check, _draw
 
-    _check("n", n, 10)
+    name = "simulate_visits"
+    _check("n", n, 10, func=name)
     if seed is not None:
-        _check("seed", seed, 0)
-    _check("n_sites", n_sites, 1, 26)
-    _check("missing", missing, None)
+        _check("seed", seed, 0, func=name)
+    _check("n_sites", n_sites, 1, 26, func=name)
+    _check("missing", missing, None, func=name)
     draw = _draw(int(n), seed, int(n_sites), missing)
     table, count = draw.table, int(n)
     rng = np.random.default_rng(draw.seed_seq.spawn(2)[1])  # a stream of its own

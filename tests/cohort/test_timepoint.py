@@ -149,3 +149,14 @@ def test_bad_predict_at_configs(predict_at, match):
 
     with pytest.raises(ConfigError, match=match):
         parse_config({"features": {"clinical": {}}, "predict_at": predict_at})
+
+
+def test_train_refuses_a_prediction_time_at_or_after_the_endpoint():
+    from predict import train
+
+    baseline, visits = generate(40, seed=6)
+    config = ExperimentConfig(
+        features={"clinical": {}, "early_improvement": {}}, predict_at={"day": 28}
+    )
+    with pytest.raises(ConfigError, match=r"Predicting at day 28 is on or after"):
+        train(config, read_cohort(baseline, visits=visits))
