@@ -266,9 +266,24 @@ def read_visits(
         renames["session_id"] = "visit"
     raw = raw.rename(columns=renames)
     problems: list[str] = []
+    names = list(raw.columns)
+    for name in sorted({c for c in names if names.count(c) > 1}):
+        problems.append(
+            f"Column '{name}' appears more than once in the visits table: each "
+            "column name must be unique."
+        )
+    for name in names:
+        if name != name.lower() and (
+            _spec(name.lower()) is not None
+            or name.lower() in {"patient_id", "visit", "session_id", "participant_id"}
+        ):
+            problems.append(
+                f"Column '{name}' of the visits table must be lower-case: expected "
+                f"'{name.lower()}'."
+            )
     if len(raw) == 0:
         raise VisitsError("The visits table is empty: expected one row per visit.")
-    if not _required(raw, problems):
+    if not _required(raw, problems) or problems:
         raise VisitsError(problems)
     ids, visit = _text(raw, "patient_id"), _text(raw, "visit")
     labels = _labels(ids, visit)

@@ -355,6 +355,19 @@ class ExperimentConfig(BaseModel):
             get_builder(name, options)  # raises ConfigError naming the problem
         return value
 
+    @model_validator(mode="after")
+    def _visit_builders_need_a_time(self) -> ExperimentConfig:
+        from predict.features import BUILDERS
+
+        if self.predict_at is None:
+            for name in self.features:
+                if getattr(BUILDERS.get(name), "reads_visits", False):
+                    raise ValueError(
+                        f"feature builder '{name}' reads visits: set 'predict_at' "
+                        "(for example {visit: w1}) to say up to when"
+                    )
+        return self
+
     @property
     def task(self) -> Literal["binary", "regression"]:
         """``"regression"`` for ``pct_change``, ``"binary"`` otherwise."""

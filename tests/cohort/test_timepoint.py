@@ -160,3 +160,14 @@ def test_train_refuses_a_prediction_time_at_or_after_the_endpoint():
     )
     with pytest.raises(ConfigError, match=r"Predicting at day 28 is on or after"):
         train(config, read_cohort(baseline, visits=visits))
+
+
+def test_a_visit_builder_without_predict_at_is_refused():
+    from predict.config import parse_config
+
+    with pytest.raises(
+        ConfigError,
+        match=r"feature builder 'change' reads visits: "
+        r"set 'predict_at'",
+    ):
+        parse_config({"features": {"clinical": {}, "change": {}}})

@@ -217,3 +217,24 @@ def test_path_columns_in_visits_go_through_the_raw_stage(tmp_path, minimal_table
     metadata = {"predict_at": {"day": 7.0, "visit": "w1"}, "config": {}}
     frame, _ = read_input(minimal_table, metadata, path)
     assert frame.loc["P1", "visit__emg_sici_ratio__last"] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize(
+    ("columns", "match"),
+    [
+        pytest.param(
+            {"day": "Day"},
+            r"Column 'Day' of the visits table must be lower-case: "
+            r"expected 'day'",
+            id="upper-case",
+        ),
+        pytest.param(
+            {"hamd17": "tep_n100_amp_uv"},
+            r"Column 'tep_n100_amp_uv' appears more than once in the visits table",
+            id="repeated-name",
+        ),
+    ],
+)
+def test_column_names_are_checked(minimal_table, visits, columns, match):
+    with pytest.raises(VisitsError, match=match):
+        read_cohort(minimal_table, visits=visits.rename(columns=columns))
