@@ -69,9 +69,17 @@ def render_result(result: ExperimentResult, console: Console) -> None:
 
     config = result.config
     level = int(round(100 * config.evaluation.ci))
+    at = config.predict_at
+    when = (
+        ""
+        if at is None
+        else (
+            f" at visit {at.visit}" if at.visit is not None else f" at day {at.day:g}"
+        )
+    )
     table = Table(
-        title=f"{config.name}: {escape(str(config.target))} with {config.model.name}, "
-        f"out-of-fold over {len(result.fold_metrics)} outer folds"
+        title=f"{config.name}: {escape(str(config.target))}{escape(when)} with "
+        f"{config.model.name}, out-of-fold over {len(result.fold_metrics)} outer folds"
     )
     for header in ("metric", "value", f"{level} % CI", "folds mean ± SD"):
         table.add_column(header, justify="left" if header == "metric" else "right")
