@@ -151,3 +151,88 @@ def test_end_to_end_train_at_w1_then_score(tmp_path):
     assert "predicts at day 7 (visit w1) from baseline and visits up to day 7" in (
         report.read_text()
     )
+
+
+@pytest.mark.slow
+def test_experiment_over_prediction_times_logs_the_auc_by_day(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    data, visits = tmp_path / "cohort.csv", tmp_path / "visits.csv"
+    runner.invoke(
+        app,
+        [
+            "simulate",
+            "-o",
+            str(data),
+            "--visits",
+            str(visits),
+            "--n",
+            "90",
+            "--seed",
+            "5",
+        ],
+    )
+    common = {
+        "target": "response",
+        "model": {"name": "elastic_net"},
+        "tuning": {"n_trials": 2},
+        "evaluation": {"n_bootstrap": 50, "n_permutations": 0},
+    }
+    (tmp_path / "base.yaml").write_text(
+        yaml.safe_dump({**common, "features": {"clinical": {}}})
+    )
+    (tmp_path / "week1.yaml").write_text(
+        yaml.safe_dump(
+            {
+                **common,
+                "features": {"clinical": {}, "early_improvement": {}},
+                "predict_at": {"visit": "w1"},
+            }
+        )
+    )
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        yaml.safe_dump(
+            {
+                "name": "timescales-test",
+                "configs": ["base.yaml", "week1.yaml"],
+                "baseline": "base",
+                "overrides": {
+                    "cv": {"outer": {"n_splits": 3}, "inner": {"n_splits": 2}}
+                },
+            }
+        )
+    )
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = runner.invoke(
+        app,
+        [
+            "experiment",
+            str(study),
+            "-d",
+            str(data),
+            "--visits",
+            str(visits),
+            "--tracking-uri",
+            uri,
+            "--models-dir",
+            str(tmp_path / "models"),
+            "--report",
+            str(tmp_path / "report"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "When can we know? AUC by prediction time" in result.output
+    assert "w1 (day 7)" in result.output
+    table = pd.read_csv(tmp_path / "report" / "timescales.csv", index_col=0)
+    assert table["time_point"].tolist() == ["baseline", "w1 (day 7)"]
+    assert (tmp_path / "report" / "auc_vs_day.png").stat().st_size > 1000
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name("timescales-test")
+    run = next(
+        r
+        for r in client.search_runs([experiment.experiment_id])
+        if r.info.run_name == "comparison vs base"
+    )
+    names = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"auc_vs_day.png", "timescales.csv", "comparison.csv"} <= names
