@@ -80,8 +80,8 @@ def split_visit_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | 
     baseline : pandas.DataFrame
         Rows without a visit label, without the visit-only columns.
     visits : pandas.DataFrame or None
-        Rows with a visit label, in the columns they fill; ``None`` without a
-        ``visit`` column.
+        Rows with a visit label, in the columns they fill; ``None`` when no
+        row has one.
     """
     if "visit" not in frame.columns:
         return frame, None
@@ -90,6 +90,8 @@ def split_visit_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | 
     only = [c for c in ("visit", "day", "hamd17", "madrs") if c in frame.columns]
     baseline = frame.loc[~is_visit].drop(columns=only)
     rows = frame.loc[is_visit]
+    if rows.empty:  # a batch of baseline rows only: no visits yet
+        return baseline.reset_index(drop=True), None
     visits = rows.loc[:, rows.notna().any() | rows.columns.isin(["patient_id"])]
     return baseline.reset_index(drop=True), visits.reset_index(drop=True)
 

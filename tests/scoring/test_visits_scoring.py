@@ -87,6 +87,8 @@ def test_pyfunc_reads_visit_rows_in_the_same_frame(trained):
     baseline, visit_rows = split_visit_rows(frame)
     assert len(baseline) == len(new) and len(visit_rows) == len(visits)
     assert "hamd17" not in baseline and "age" not in visit_rows
+    only_baseline, none = split_visit_rows(new.assign(visit=None, day=None))
+    assert none is None and "visit" not in only_baseline
     expected = load_model(path).predict(new, visits=visits)["p_response"]
     out = PyfuncModel(path / "data" / "bundle").predict(frame)
     np.testing.assert_allclose(out["p_response"], expected.to_numpy())
