@@ -20,6 +20,8 @@ __all__ = [
     "StorageError",
     "TrainingError",
     "UsageError",
+    "VisitsError",
+    "VisitsWarning",
 ]
 
 
@@ -56,6 +58,24 @@ class CohortError(PredictError, ValueError):
         super().__init__(message)
 
 
+class VisitsError(CohortError):
+    """A visits table breaks the contract's "Visits" section.
+
+    Parameters
+    ----------
+    problems : list of str
+        One sentence per problem, each naming the column, the first offending
+        patients (with their visit) and what was expected.
+    """
+
+    def __init__(self, problems: list[str] | str) -> None:
+        super().__init__(problems)
+        message = str(self.args[0]).replace(
+            "Invalid cohort table", "Invalid visits table"
+        )
+        self.args = (message,)
+
+
 class ConfigError(PredictError, ValueError):
     """An experiment configuration is invalid (unknown key, value or name)."""
 
@@ -86,6 +106,10 @@ class PredictWarning(UserWarning):
 
 class CohortWarning(PredictWarning):
     """A cohort table is usable but something in it will be ignored."""
+
+
+class VisitsWarning(PredictWarning):
+    """A visits table is usable but looks inconsistent (labels, ignored columns)."""
 
 
 class HarmonizationWarning(PredictWarning):

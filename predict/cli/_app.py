@@ -26,6 +26,7 @@ __all__ = [
     "main",
     "out_console",
     "read_cohort_reporting",
+    "visits_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,15 +72,17 @@ def friendly_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def read_cohort_reporting(path: Path, primary_scale: str | None = None) -> Cohort:
-    """Read a cohort table, printing its warnings to stderr."""
+def read_cohort_reporting(
+    path: Path, primary_scale: str | None = None, visits: Path | None = None
+) -> Cohort:
+    """Read a cohort table (and its visits), printing warnings to stderr."""
     import warnings
 
     from predict.cohort import read_cohort
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cohort = read_cohort(path, primary_scale=primary_scale)
+        cohort = read_cohort(path, primary_scale=primary_scale, visits=visits)
     for warning in caught:
         err_console.print(
             f"[yellow]Warning:[/yellow] {escape(str(warning.message))}",
@@ -87,6 +90,14 @@ def read_cohort_reporting(path: Path, primary_scale: str | None = None) -> Cohor
             soft_wrap=True,
         )
     return cohort
+
+
+#: The ``--visits`` option of every command that reads a cohort.
+visits_option = typer.Option(
+    "--visits",
+    help="Visits table: one row per patient and visit (patient_id, visit, day, "
+    "scores, markers), CSV, TSV or Parquet; needed by configs with predict_at.",
+)
 
 
 def _version(value: bool) -> None:

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from predict.cli._app import visits_option
+
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
 
-__all__ = ["experiment", "render_comparison"]
+__all__ = ["experiment", "render_comparison", "render_timescales"]
 
 
 def render_comparison(table: pd.DataFrame, baseline: str, console: Console) -> None:
@@ -54,12 +56,43 @@ def render_comparison(table: pd.DataFrame, baseline: str, console: Console) -> N
                 )
 
 
+def render_timescales(table: pd.DataFrame, console: Console) -> None:
+    """Print the headline metric with its CI per prediction time."""
+    from rich.table import Table
+
+    metric = str(table["metric"].iloc[0]).upper()
+    out = Table(title=f"When can we know? {metric} by prediction time")
+    for header in (
+        "time point",
+        "config",
+        metric,
+        "95 % CI",
+        "Δ vs baseline",
+        "Δ 95 % CI",
+    ):
+        out.add_column(
+            header, justify="left" if header in ("time point", "config") else "right"
+        )
+    for name, row in table.iterrows():
+        base = row["time_point"] == "baseline"
+        out.add_row(
+            escape(str(row["time_point"])),
+            escape(str(name)),
+            f"{row['value']:.3f}",
+            f"{row['ci_low']:.3f} to {row['ci_high']:.3f}",
+            "—" if base else f"{row['diff']:+.3f}",
+            "—" if base else f"{row['diff_ci_low']:+.3f} to {row['diff_ci_high']:+.3f}",
+        )
+    console.print(out)
+
+
 def experiment(
     study: Annotated[
         Path,
         typer.Argument(help="Study YAML, e.g. experiments/modality_ablation.yaml."),
     ],
     data: Annotated[Path, typer.Option("--data", "-d", help="Cohort table.")],
+    visits: Annotated[Path | None, visits_option] = None,
     n_jobs: Annotated[
         int | None, typer.Option("--n-jobs", "-j", help="Parallel folds.")
     ] = None,
@@ -69,12 +102,23 @@ def experiment(
     tracking_uri: Annotated[
         str | None, typer.Option(help="MLflow tracking URI.")
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the comparison (and, for a study of prediction "
+            "times, the AUC-by-day table and plot) to this folder."
+        ),
+    ] = None,
 ) -> None:
     """Run every config of a study on one dataset into one MLflow experiment.
 
     A config asking for a modality the cohort lacks is skipped, saying why
     (printed, tagged ``rtms.skipped`` on its run and listed in the comparison);
     the others run and are compared.
+
+    For a study whose configs predict at different times (``predict_at``,
+    e.g. experiments/timescales.yaml with --visits), also prints the AUC per
+    time point and logs a plot of AUC with its CI band against the day.
     """
     import tempfile
 
@@ -85,12 +129,13 @@ def experiment(
     from predict.config import load_study
     from predict.evaluation import RichProgress, compare_results
     from predict.evaluation import train as run_training
+    from predict.evaluation._timescales import log_timescales, timescale_table
     from predict.exceptions import MissingModalityError
     from predict.scoring import save_bundle
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
     spec, configs = load_study(study)
-    cohort = read_cohort_reporting(data, configs[0].primary_scale)
+    cohort = read_cohort_reporting(data, configs[0].primary_scale, visits)
     uri = resolve_tracking_uri(tracking_uri)
     results = {}
     skipped: dict[str, str] = {}
@@ -116,6 +161,10 @@ def experiment(
         results[str(config.name)] = result
     table = compare_results(results, spec.baseline, skipped=skipped)
     render_comparison(table, spec.baseline, out_console)
+    named = {str(config.name): config for config in configs}
+    timescales = timescale_table(table, named, cohort)
+    if timescales is not None:
+        render_timescales(timescales, out_console)
     with tracking_run(uri, spec.name, f"comparison vs {spec.baseline}"):
         mlflow.set_tag("rtms.study", spec.name)
         mlflow.set_tag("rtms.skipped_configs", ",".join(skipped) or "none")
@@ -128,6 +177,19 @@ def experiment(
             path = Path(tmp) / "comparison.csv"
             table.to_csv(path)
             mlflow.log_artifact(str(path))
+            if timescales is not None:
+                for written in log_timescales(timescales, spec.name, tmp):
+                    mlflow.log_artifact(str(written))
+    if report is not None:
+        from predict._atomic import write_table
+
+        report.mkdir(parents=True, exist_ok=True)
+        write_table(table, report / "comparison.csv", index=True)
+        if timescales is not None:
+            log_timescales(timescales, spec.name, report)
+        out_console.print(
+            f"Comparison written to [bold]{escape(str(report))}[/bold]", soft_wrap=True
+        )
     out_console.print(
         f"Open the comparison with: rtms-predict ui --tracking-uri {escape(str(uri))}",
         soft_wrap=True,

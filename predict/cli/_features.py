@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from predict.cli._app import visits_option
+
 __all__ = ["features"]
 
 
@@ -22,6 +24,7 @@ def features(
             "--out", "-o", help="Feature matrix to write (.csv, .tsv, .parquet)."
         ),
     ],
+    visits: Annotated[Path | None, visits_option] = None,
 ) -> None:
     """Build a config's features for every patient and write them.
 
@@ -37,7 +40,7 @@ def features(
     if out.resolve() == data.resolve():
         raise UsageError(f"--out '{out}' is the input table: choose another file.")
     experiment = load_config(config)
-    cohort = read_cohort_reporting(data, experiment.primary_scale)
+    cohort = read_cohort_reporting(data, experiment.primary_scale, visits)
     matrix = build_features(experiment, cohort)
     write_table(matrix, out, index=True)
     out_console.print(

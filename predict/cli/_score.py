@@ -22,6 +22,14 @@ def score(
     output_format: Annotated[
         Literal["csv", "json"], typer.Option("--format", help="csv or json.")
     ] = "csv",
+    visits: Annotated[
+        Path | None,
+        typer.Option(
+            "--visits",
+            help="The patients' visits, for a model trained with predict_at "
+            "(only visits up to its prediction time are used).",
+        ),
+    ] = None,
     coverage: Annotated[
         float,
         typer.Option(help="Coverage of the conformal statement.", min=0.5, max=0.99),
@@ -38,7 +46,7 @@ def score(
     predictor = load_model(model, coverage=coverage)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PredictWarning)
-        scores = predictor.predict(data)
+        scores = predictor.predict(data, visits=visits)
     for warning in caught:  # ours as one line each, others as Python shows them
         if not issubclass(warning.category, PredictWarning):
             warnings.showwarning(
@@ -56,8 +64,10 @@ def score(
         else:
             scores.to_csv(tmp)
     flagged = int((scores["warnings"] != "").sum())
+    when = predictor.time_point
+    at = f" at {when.describe()}" if when is not None else ""
     out_console.print(
-        f"Scored {len(scores)} patients with {predictor.metadata.get('name')}: "
+        f"Scored {len(scores)} patients with {predictor.metadata.get('name')}{at}: "
         f"[bold]{escape(str(out))}[/bold] ({flagged} with warnings)",
         soft_wrap=True,
     )

@@ -41,6 +41,15 @@ def simulate(
             "of giving those markers."
         ),
     ] = None,
+    visits: Annotated[
+        Path | None,
+        typer.Option(
+            "--visits",
+            help="Also write the patients' visits (s1 day 0, w1 day 7, w2 day 14: "
+            "markers and HAMD-17 over the course) to this table; the cohort table "
+            "then gets each patient's endpoint_day.",
+        ),
+    ] = None,
     raw_share: Annotated[
         float,
         typer.Option(
@@ -68,6 +77,17 @@ def simulate(
         count = int(table[[c for c in PATH_COLUMNS if c in table]].notna().sum().sum())
         out_console.print(
             f"Wrote {count} raw recordings to [bold]{escape(str(raw))}[/bold]",
+            soft_wrap=True,
+        )
+    if visits is not None:
+        from predict.cohort import simulate_visits
+        from predict.cohort._simulate_visits import ENDPOINT_DAY
+
+        visit_table = simulate_visits(n, seed=seed, n_sites=sites, missing=missing)
+        table = table.assign(endpoint_day=ENDPOINT_DAY)
+        write_table(visit_table, visits)
+        out_console.print(
+            f"Wrote {len(visit_table)} visits to [bold]{escape(str(visits))}[/bold]",
             soft_wrap=True,
         )
     write_table(table, out)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from predict.cli._app import visits_option
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -67,9 +69,17 @@ def render_result(result: ExperimentResult, console: Console) -> None:
 
     config = result.config
     level = int(round(100 * config.evaluation.ci))
+    at = config.predict_at
+    when = (
+        ""
+        if at is None
+        else (
+            f" at visit {at.visit}" if at.visit is not None else f" at day {at.day:g}"
+        )
+    )
     table = Table(
-        title=f"{config.name}: {escape(str(config.target))} with {config.model.name}, "
-        f"out-of-fold over {len(result.fold_metrics)} outer folds"
+        title=f"{config.name}: {escape(str(config.target))}{escape(when)} with "
+        f"{config.model.name}, out-of-fold over {len(result.fold_metrics)} outer folds"
     )
     for header in ("metric", "value", f"{level} % CI", "folds mean ± SD"):
         table.add_column(header, justify="left" if header == "metric" else "right")
@@ -112,6 +122,7 @@ def train(
         Path, typer.Option("--config", "-c", help="YAML experiment config.")
     ],
     data: Annotated[Path, typer.Option("--data", "-d", help="Cohort table.")],
+    visits: Annotated[Path | None, visits_option] = None,
     name: Annotated[
         str | None, typer.Option(help="Bundle name (default: the config's file stem).")
     ] = None,
@@ -154,7 +165,7 @@ def train(
     if storage is not None:
         tuning = experiment.tuning.model_copy(update={"storage": storage})
         experiment = experiment.model_copy(update={"tuning": tuning})
-    cohort = read_cohort_reporting(data, experiment.primary_scale)
+    cohort = read_cohort_reporting(data, experiment.primary_scale, visits)
     if experiment.tuning.storage is not None:
         _announce_studies(experiment, cohort)
     uri = resolve_tracking_uri(tracking_uri, experiment.tracking.uri)
@@ -178,18 +189,21 @@ def train(
 def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
     """Create the job's studies and print how workers join them."""
     from predict.cli._app import out_console
+    from predict.cohort._timepoint import cohort_at_config
     from predict.evaluation import create_studies
     from predict.evaluation._shared import redact_url
     from predict.raw import read_raw_markers
 
     cohort, _ = read_raw_markers(cohort, experiment.raw)  # the one train() fits
+    cohort = cohort_at_config(cohort, experiment.predict_at)
     names = create_studies(experiment, cohort)
     url = redact_url(str(experiment.tuning.storage))
     job = names[-1].removesuffix("-final")
     out_console.print(
         f"{len(names)} Optuna studies ({escape(job)}-*) in {escape(url)}; more "
         f"processes join with: rtms-predict worker --storage {escape(url)} "
-        f"--study {escape(job)}",
+        f"--study {escape(job)}"
+        + (" --visits FILE" if experiment.predict_at is not None else ""),
         soft_wrap=True,
         highlight=False,
     )

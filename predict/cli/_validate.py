@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from predict.cli._app import visits_option
+
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
 
     from predict.cohort import Cohort, CohortSummary
 
-__all__ = ["render_site_effects", "render_summary", "validate"]
+__all__ = ["render_site_effects", "render_summary", "render_visits", "validate"]
 
 
 def _fmt_rate(rate: float | None) -> str:
@@ -93,6 +95,30 @@ def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> Cohort:
     return cohort
 
 
+def render_visits(cohort: Cohort, console: Console) -> None:
+    """Print each visit label's patients, days and measures."""
+    from rich.table import Table
+
+    assert cohort.visits is not None
+    data = cohort.visits.data
+    out = Table(title=f"Visits ({len(data)} rows)")
+    for header in ("visit", "patients", "median day", "days", "measured"):
+        out.add_column(
+            header, justify="left" if header in ("visit", "measured") else "right"
+        )
+    for label, median in cohort.visits.nominal_days.items():
+        rows = data[data["visit"] == label]
+        measured = [c for c in cohort.visits.measures if rows[c].notna().any()]
+        out.add_row(
+            escape(label),
+            str(rows.index.nunique()),
+            f"{median:g}",
+            f"{rows['day'].min():g} to {rows['day'].max():g}",
+            escape(", ".join(measured)),
+        )
+    console.print(out)
+
+
 def render_site_effects(table: pd.DataFrame, console: Console) -> None:
     """Print site-prediction balanced accuracy per modality, before and after ComBat."""
     from rich.table import Table
@@ -131,8 +157,9 @@ def validate(
             "read in the site-effect diagnostics.",
         ),
     ] = False,
+    visits: Annotated[Path | None, visits_option] = None,
 ) -> None:
-    """Check a cohort table against the contract and summarise it.
+    """Check a cohort table (and its visits) against the contract and summarise it.
 
     With two or more sites, also shows per modality how well the site can be
     predicted from the markers before and after ComBat harmonisation. Exit
@@ -142,8 +169,10 @@ def validate(
     from predict.cohort import summarize_cohort
     from predict.harmonize import site_predictability
 
-    cohort = read_cohort_reporting(data, primary_scale)
+    cohort = read_cohort_reporting(data, primary_scale, visits)
     render_summary(summarize_cohort(cohort), out_console)
+    if cohort.visits is not None:
+        render_visits(cohort, out_console)
     if cohort.path_columns:  # site effects then include markers read from files
         cohort = render_raw_files(cohort, out_console, read=read_raw)
     if len(cohort.sites) >= 2:

@@ -35,6 +35,14 @@ def worker(
             "filesystem); must be the same data.",
         ),
     ] = None,
+    visits: Annotated[
+        Path | None,
+        typer.Option(
+            "--visits",
+            help="Visits table, for a train job whose config has predict_at "
+            "(the same file train read).",
+        ),
+    ] = None,
     wait: Annotated[
         float,
         typer.Option(
@@ -61,7 +69,9 @@ def worker(
     def report(name: str, n: int) -> None:
         out_console.print(f"{escape(name)}: ran {n} trials", highlight=False)
 
-    ran = run_worker(storage, study, data=data, wait=wait, on_trials=report)
+    ran = run_worker(
+        storage, study, data=data, visits=visits, wait=wait, on_trials=report
+    )
     total = sum(ran.values())
     out_console.print(
         f"All {len(ran)} studies finished; this worker ran {total} trials.",

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +26,10 @@ from predict.cohort._outcomes import (
 from predict.cohort._read import read_table
 from predict.cohort._validate import validate_table
 from predict.exceptions import CohortError, CohortWarning
+
+if TYPE_CHECKING:
+    from predict.cohort._timepoint import TimePoint
+    from predict.cohort._visits import Visits
 
 __all__ = ["CLINICAL_COLUMNS", "Cohort", "read_cohort"]
 
@@ -70,6 +75,11 @@ class Cohort:
         Columns outside the contract, never used as features.
     source : pathlib.Path or None
         The file read, ``None`` for a DataFrame.
+    visits : Visits or None
+        The visits table read with it (``read_cohort(..., visits=...)``);
+        after :meth:`at`, only the visits eligible at the time point.
+    time_point : TimePoint or None
+        Set by :meth:`at`: when predictions from this cohort are made.
     """
 
     data: pd.DataFrame
@@ -81,6 +91,8 @@ class Cohort:
     path_columns: tuple[str, ...]
     ignored_columns: tuple[str, ...]
     source: Path | None
+    visits: Visits | None = None
+    time_point: TimePoint | None = None
 
     @cached_property
     def fingerprint(self) -> str:
@@ -113,6 +125,45 @@ class Cohort:
         if self.site_column is None:
             return []
         return sorted(self.data[self.site_column].dropna().unique())
+
+    def at(
+        self,
+        *,
+        day: float | None = None,
+        visit: str | None = None,
+        time_point: TimePoint | None = None,
+    ) -> Cohort:
+        """Return the cohort as known at a prediction time.
+
+        The only place visits reach features: later visits are dropped and
+        the eligible ones become ``visit__*`` columns of :attr:`data` (see
+        :func:`predict.cohort._timepoint.cohort_at`).
+
+        Parameters
+        ----------
+        day : float or None, default=None
+            Days since the first treatment session.
+        visit : str or None, default=None
+            A visit label (``"w1"``): each patient's own day of it.
+        time_point : TimePoint or None, default=None
+            A resolved time point (from a bundle) instead of ``day``/``visit``.
+
+        Returns
+        -------
+        cohort : Cohort
+
+        Examples
+        --------
+        >>> from predict import read_cohort, simulate_cohort
+        >>> from predict.cohort import simulate_visits
+        >>> table = simulate_cohort(40, seed=0)
+        >>> cohort = read_cohort(table, visits=simulate_visits(40, seed=0))
+        >>> "visit__hamd17__last" in cohort.at(visit="w1").data
+        True
+        """
+        from predict.cohort._timepoint import cohort_at
+
+        return cohort_at(self, day=day, visit=visit, time_point=time_point)
 
     def modality_mask(self, modality: str) -> pd.Series:
         """Return, per patient, whether any value of a modality is present.
@@ -159,7 +210,10 @@ def _fingerprint(table: pd.DataFrame) -> str:
 
 
 def read_cohort(
-    source: str | Path | pd.DataFrame, *, primary_scale: str | None = None
+    source: str | Path | pd.DataFrame,
+    *,
+    primary_scale: str | None = None,
+    visits: str | Path | pd.DataFrame | None = None,
 ) -> Cohort:
     """Read and validate a cohort table.
 
@@ -171,6 +225,10 @@ def read_cohort(
     primary_scale : {"hamd17", "madrs"}, default=None
         Scale the outcomes are derived from; by default HAMD-17 when present,
         MADRS otherwise.
+    visits : str, path-like, pandas.DataFrame or None, default=None
+        A visits table (one row per patient and visit, see the contract's
+        "Visits" section), validated against the cohort's patients and, when
+        the table has an ``endpoint_day`` column, its endpoints.
 
     Returns
     -------
@@ -181,12 +239,16 @@ def read_cohort(
     ------
     CohortError
         Listing every problem, each with the column, the first offending
-        patient ids and what was expected.
+        patient ids and what was expected (a ``VisitsError`` for the
+        visits table).
 
     Warns
     -----
     CohortWarning
         Once, naming the columns outside the contract that are ignored.
+    VisitsWarning
+        For a visit label used with different days across patients, and for
+        visits columns outside the contract.
 
     Examples
     --------
@@ -224,6 +286,12 @@ def read_cohort(
         m for m, cols in markers.items() if table[list(cols)].notna().any().any()
     )
     modalities = tuple(m for m in ("clinical", *MODALITY_PREFIXES) if m in present)
+    visit_table = None
+    if visits is not None:
+        from predict.cohort._visits import read_visits
+
+        endpoint = table["endpoint_day"] if "endpoint_day" in table else None
+        visit_table = read_visits(visits, table.index, endpoint_days=endpoint)
     return Cohort(
         data=table,
         modalities=modalities,
@@ -238,4 +306,5 @@ def read_cohort(
         ),
         ignored_columns=tuple(result.ignored),
         source=path,
+        visits=visit_table,
     )

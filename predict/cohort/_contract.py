@@ -109,7 +109,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = ("response", "remission", "pct_change")
 #: Columns never used as model input, and ignored when scoring: the outcomes
 #: and the endpoint scores they derive from.
 NOT_INPUT: frozenset[str] = frozenset(
-    {"endpoint_hamd17", "endpoint_madrs", *OUTCOME_COLUMNS}
+    {"endpoint_hamd17", "endpoint_madrs", "endpoint_day", *OUTCOME_COLUMNS}
 )
 
 _AMP = "amplitudes are expected in µV; values in volts or mV need converting"
@@ -129,6 +129,8 @@ _SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("baseline_madrs", "numeric", 0, 60, "MADRS points"),
     ColumnSpec("endpoint_hamd17", "numeric", 0, 52, "HAMD-17 points"),
     ColumnSpec("endpoint_madrs", "numeric", 0, 60, "MADRS points"),
+    # Optional: when the endpoint was assessed (visits must come before it).
+    ColumnSpec("endpoint_day", "numeric", 1, 365, "days since the first session"),
     ColumnSpec("response", "binary"),
     ColumnSpec("remission", "binary"),
     ColumnSpec("tep_n45_amp_uv", "numeric", -40, 40, "µV", _AMP),

@@ -7,6 +7,7 @@ as the truth in :mod:`predict.cohort._simulate_truth`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from numbers import Integral
 from typing import Literal, overload
 
@@ -52,7 +53,13 @@ __all__ = ["simulate_cohort"]
 _MAIN_MODALITIES = tuple(m for m in MODALITY_PREFIXES if m != STRUCTURAL_MODALITY)
 
 
-def _check(name: str, value: object, low: int | None, high: int | None = None) -> None:
+def _check(
+    name: str,
+    value: object,
+    low: int | None,
+    high: int | None = None,
+    func: str = "simulate_cohort",
+) -> None:
     """Raise a ValueError unless ``value`` is a bool (no ``low``) or a ranged int."""
     if low is None:
         ok, expected = isinstance(value, bool | np.bool_), "an instance of 'bool'"
@@ -65,7 +72,7 @@ def _check(name: str, value: object, low: int | None, high: int | None = None) -
         expected = f"an int in the range {bounds}{none}"
     if not ok:
         raise ValueError(
-            f"The '{name}' parameter of simulate_cohort must be {expected}. "
+            f"The '{name}' parameter of {func} must be {expected}. "
             f"Got {value!r} instead."
         )
 
@@ -165,6 +172,72 @@ def _drop_values(
         table.loc[gone, columns] = np.nan
     for column in CLINICAL_MAY_MISS:
         table.loc[rng.random(n) < CLINICAL_MISSING_RATE, column] = np.nan
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """A simulated table with the latent draws behind it (for visits, truth)."""
+
+    table: pd.DataFrame
+    ids: list[str]
+    site: np.ndarray
+    site_logits: np.ndarray
+    shifts: dict[str, np.ndarray]
+    scales: dict[str, np.ndarray]
+    plasticity: np.ndarray
+    seed_seq: np.random.SeedSequence
+    structural_sites: dict[str, np.ndarray]
+
+
+def _draw(n: int, seed: int | None, n_sites: int, missing: bool) -> _Draw:
+    """Draw the cohort table of :func:`simulate_cohort` and its latents."""
+    seed_seq = np.random.SeedSequence(seed)
+    rng = np.random.default_rng(seed_seq)
+
+    site_names = np.array([f"site-{chr(ord('A') + k)}" for k in range(n_sites)])
+    site_weights = rng.dirichlet(np.full(n_sites, SITE_DIRICHLET))
+    site = rng.choice(n_sites, size=n, p=site_weights)
+    site_logits = _spread(rng, n_sites, SITE_LOGIT_HALF_RANGE)
+    clinical = _clinical(rng, n)
+    plasticity = rng.standard_normal(n)
+    shifts, scales = _site_effects(rng, n_sites)
+    observed, trait = _markers(rng, plasticity, site, shifts, scales)
+
+    met_carrier = clinical["bdnf_val66met"] != "Val/Val"
+    logit = response_logit(
+        {**clinical, "met_carrier": met_carrier}, trait, plasticity, site_logits[site]
+    )
+    structural, structural_trait, structural_sites = draw_structural(
+        seed_seq, clinical["sex"], site, n_sites, missing=missing
+    )
+    logit = logit + structural_logit(structural_trait)
+    responder = rng.random(n) < expit(logit)
+    endpoint = _endpoints(rng, clinical["baseline_hamd17"], responder)
+
+    width = len(str(n))
+    ids = [f"P{i:0{width}d}" for i in range(1, n + 1)]
+    data = {
+        "patient_id": ids,
+        "site": site_names[site],
+        **clinical,
+        **observed,
+        **structural,
+    }
+    data["endpoint_hamd17"] = endpoint
+    table = pd.DataFrame({c: data[c] for c in COLUMNS if c in data})
+    if missing:
+        _drop_values(rng, table, site_names[-1] if n_sites > 1 else None)
+    return _Draw(
+        table,
+        ids,
+        site,
+        site_logits,
+        shifts,
+        scales,
+        plasticity,
+        seed_seq,
+        structural_sites,
+    )
 
 
 @overload
@@ -339,43 +412,10 @@ def simulate_cohort(
     _check("n_sites", n_sites, 1, 26)
     _check("missing", missing, None)
     _check("return_truth", return_truth, None)
-    n, n_sites = int(n), int(n_sites)
-    seed_seq = np.random.SeedSequence(seed)
-    rng = np.random.default_rng(seed_seq)
-
-    site_names = np.array([f"site-{chr(ord('A') + k)}" for k in range(n_sites)])
-    site_weights = rng.dirichlet(np.full(n_sites, SITE_DIRICHLET))
-    site = rng.choice(n_sites, size=n, p=site_weights)
-    site_logits = _spread(rng, n_sites, SITE_LOGIT_HALF_RANGE)
-    clinical = _clinical(rng, n)
-    plasticity = rng.standard_normal(n)
-    shifts, scales = _site_effects(rng, n_sites)
-    observed, trait = _markers(rng, plasticity, site, shifts, scales)
-
-    met_carrier = clinical["bdnf_val66met"] != "Val/Val"
-    logit = response_logit(
-        {**clinical, "met_carrier": met_carrier}, trait, plasticity, site_logits[site]
-    )
-    structural, structural_trait, structural_sites = draw_structural(
-        seed_seq, clinical["sex"], site, n_sites, missing=missing
-    )
-    logit = logit + structural_logit(structural_trait)
-    responder = rng.random(n) < expit(logit)
-    endpoint = _endpoints(rng, clinical["baseline_hamd17"], responder)
-
-    width = len(str(n))
-    ids = [f"P{i:0{width}d}" for i in range(1, n + 1)]
-    data = {
-        "patient_id": ids,
-        "site": site_names[site],
-        **clinical,
-        **observed,
-        **structural,
-    }
-    data["endpoint_hamd17"] = endpoint
-    table = pd.DataFrame({c: data[c] for c in COLUMNS if c in data})
-    if missing:
-        _drop_values(rng, table, site_names[-1] if n_sites > 1 else None)
+    draw = _draw(int(n), seed, int(n_sites), missing)
+    table, ids, site = draw.table, draw.ids, draw.site
+    site_logits, shifts, scales = draw.site_logits, draw.shifts, draw.scales
+    seed_seq, structural_sites = draw.seed_seq, draw.structural_sites
     if not return_truth:
         return table
     # A stream of its own, so the table does not depend on return_truth.

@@ -20,6 +20,7 @@ __all__ = [
     "InnerCVConfig",
     "ModelConfig",
     "OuterCVConfig",
+    "PredictAtConfig",
     "TrackingConfig",
     "TuningConfig",
 ]
@@ -242,6 +243,33 @@ class TrackingConfig(BaseModel):
     experiment: str | None = None
 
 
+class PredictAtConfig(BaseModel):
+    """When the model predicts: a day of the course or a visit label.
+
+    Features may use the baseline table and the visits at or before this
+    time, nothing later (see :meth:`predict.cohort.Cohort.at`).
+
+    Parameters
+    ----------
+    day : float or None, default=None
+        Days since the first treatment session (0 = right after it), 0-365.
+    visit : str or None, default=None
+        A visit label of the visits table (``w1``): each patient's own day
+        of that visit.
+    """
+
+    model_config = _STRICT
+
+    day: float | None = Field(None, ge=0, le=365)
+    visit: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> PredictAtConfig:
+        if (self.day is None) == (self.visit is None):
+            raise ValueError("give either 'day' or 'visit', for example {day: 7}")
+        return self
+
+
 class ExperimentConfig(BaseModel):
     """One experiment: data, features, model, cross-validation and tuning.
 
@@ -278,6 +306,9 @@ class ExperimentConfig(BaseModel):
     raw : RawOptions
         How raw-recording files named by a cohort's path columns become
         markers (see :class:`predict.raw.RawOptions`).
+    predict_at : PredictAtConfig or None, default=None
+        Predict at a time during the course from baseline and the visits up
+        to it (see :class:`PredictAtConfig`); ``None``: from baseline only.
     seed : int, default=0
         Seeds splits, tuning, models and resampling: same seed, same result.
     n_jobs : int, default=1
@@ -304,6 +335,7 @@ class ExperimentConfig(BaseModel):
     harmonize: HarmonizeConfig | None = None
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     raw: RawOptions = Field(default_factory=RawOptions)
+    predict_at: PredictAtConfig | None = None
     seed: int = Field(0, ge=0)
     n_jobs: int = Field(1, ge=-1)
 
@@ -339,6 +371,19 @@ class ExperimentConfig(BaseModel):
                 )
             get_builder(name, options)  # raises ConfigError naming the problem
         return value
+
+    @model_validator(mode="after")
+    def _visit_builders_need_a_time(self) -> ExperimentConfig:
+        from predict.features import BUILDERS
+
+        if self.predict_at is None:
+            for name in self.features:
+                if getattr(BUILDERS.get(name), "reads_visits", False):
+                    raise ValueError(
+                        f"feature builder '{name}' reads visits: set 'predict_at' "
+                        "(for example {visit: w1}) to say up to when"
+                    )
+        return self
 
     @property
     def task(self) -> Literal["binary", "regression"]:

@@ -224,11 +224,14 @@ def train(
             f"outcomes were derived from '{cohort.primary_scale}': read the table "
             f"with read_cohort(..., primary_scale='{config.primary_scale}')."
         )
+    from predict.cohort._timepoint import cohort_at_config
     from predict.features import resolve_features
     from predict.raw import read_raw_markers
 
     cohort, raw_report = read_raw_markers(cohort, config.raw)
-    # After the raw stage: markers read from files count as data.
+    cohort = cohort_at_config(cohort, config.predict_at)  # later visits stop here
+    # After the raw stage and the prediction time: markers read from files and
+    # visit columns count as data.
     features = resolve_features(config, cohort)
     data, y = target_of(config, cohort)
     check_trainable(config, cohort, y)

@@ -98,10 +98,16 @@ class _Job:
 class _Worker:
     """Rebuilds each study's objective from its attributes (cohort read once)."""
 
-    def __init__(self, storage: str, data: str | Path | None) -> None:
+    def __init__(
+        self,
+        storage: str,
+        data: str | Path | None,
+        visits: str | Path | None = None,
+    ) -> None:
         self.storage = storage
         self.data = data
-        self.cohorts: dict[tuple[str, str | None, str], Cohort] = {}
+        self.visits = visits
+        self.cohorts: dict[tuple[str, str | None, str, str], Cohort] = {}
 
     def cohort(
         self, name: str, attrs: dict[str, Any], config: ExperimentConfig
@@ -116,12 +122,15 @@ class _Worker:
                 f"Study '{name}' was created from a table in memory, not a file: "
                 "give the worker the cohort table (--data PATH)."
             )
-        key = (str(path), scale, config.raw.model_dump_json())
+        at = config.predict_at.model_dump_json() if config.predict_at else ""
+        key = (str(path), scale, config.raw.model_dump_json(), at)
         if key not in self.cohorts:
+            from predict.cohort._timepoint import cohort_at_config
             from predict.raw import read_raw_markers
 
-            cohort = read_cohort(path, primary_scale=scale)
-            self.cohorts[key], _ = read_raw_markers(cohort, config.raw)  # as train
+            cohort = read_cohort(path, primary_scale=scale, visits=self.visits)
+            cohort, _ = read_raw_markers(cohort, config.raw)  # as train
+            self.cohorts[key] = cohort_at_config(cohort, config.predict_at)
         cohort = self.cohorts[key]
         if cohort.fingerprint != attrs[FINGERPRINT]:
             raise UsageError(
@@ -172,6 +181,7 @@ def run_worker(
     study: str | None = None,
     *,
     data: str | Path | None = None,
+    visits: str | Path | None = None,
     wait: float = 60.0,
     on_trials: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
@@ -193,6 +203,8 @@ def run_worker(
     data : str, path-like or None, default=None
         The cohort table; ``None`` uses the file ``train`` read (a shared
         filesystem). Its fingerprint must match the study's.
+    visits : str, path-like or None, default=None
+        The visits table, for studies of a config with ``predict_at``.
     wait : float, default=60.0
         Seconds to wait for the studies to appear (a worker started together
         with ``train``) before giving up.
@@ -216,7 +228,7 @@ def run_worker(
     from predict.evaluation._nested import quiet_optuna
 
     names = _select(storage, study, wait)
-    worker = _Worker(storage, data)
+    worker = _Worker(storage, data, visits)
     jobs: dict[str, _Job] = {}
     ran = dict.fromkeys(names, 0)
     delay = MIN_DELAY

@@ -2,6 +2,7 @@
 
 from predict.features._base import FeatureBuilder
 from predict.features._bdnf import HIGH_FREQUENCY_PROTOCOLS, BDNFFeatures
+from predict.features._change import ChangeFeatures, EarlyImprovementFeatures
 from predict.features._clinical import ClinicalFeatures, maudsley_treatment_score
 from predict.features._compose import FeatureSet, build_features, make_features
 from predict.features._connectivity import ConnectivityFeatures
@@ -23,10 +24,12 @@ __all__ = [
     "BDNFFeatures",
     "BUILDERS",
     "BuilderEntry",
+    "ChangeFeatures",
     "ClinicalFeatures",
     "ConnectivityFeatures",
     "DEFAULT_TARGETS",
     "ENTRIES",
+    "EarlyImprovementFeatures",
     "FeatureBuilder",
     "FeatureSet",
     "HIGH_FREQUENCY_PROTOCOLS",

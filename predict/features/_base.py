@@ -80,6 +80,9 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     prefix: ClassVar[str | None] = None
     #: Human name of the modality, in summaries and warnings ("TMS-EEG").
     label: ClassVar[str] = ""
+    #: Whether the builder reads the ``visit__*`` columns of a cohort at a
+    #: prediction time (see :meth:`predict.cohort.Cohort.at`).
+    reads_visits: ClassVar[bool] = False
     #: Columns read by name, for a builder without a prefix (clinical).
     named_columns: ClassVar[tuple[str, ...]] = ()
     #: Whether to add a ``present`` column (1 when any marker is present).

@@ -36,6 +36,12 @@ from predict.cohort._messages import did_you_mean
 from predict.exceptions import ConfigError
 from predict.features._base import FeatureBuilder
 from predict.features._bdnf import BDNFFeatures
+from predict.features._change import (
+    ChangeFeatures,
+    EarlyImprovementFeatures,
+    change_absent_reason,
+    early_improvement_absent_reason,
+)
 from predict.features._clinical import ClinicalFeatures
 from predict.features._connectivity import ConnectivityFeatures
 from predict.features._mri import MRIFeatures
@@ -175,7 +181,7 @@ def register_builder(
     Examples
     --------
     >>> ENTRIES["connectivity"].path_columns
-    ('fc_matrix_path',)
+    ('fc_matrix_path', 'bold_path')
     """
     key = name or builder.modality
     if key in BUILDERS:
@@ -208,6 +214,13 @@ for _builder in (
     MRIFeatures,
 ):
     register_builder(_builder)
+# Visit builders read the ``visit__*`` columns of a cohort at a prediction time.
+register_builder(ChangeFeatures, label="marker change", detect=change_absent_reason)
+register_builder(
+    EarlyImprovementFeatures,
+    label="early improvement",
+    detect=early_improvement_absent_reason,
+)
 
 
 def list_builders() -> list[str]:
@@ -215,8 +228,8 @@ def list_builders() -> list[str]:
 
     Examples
     --------
-    >>> list_builders()
-    ['bdnf', 'clinical', 'connectivity', 'mri', 'rest_eeg', 'tms_eeg', 'tms_emg']
+    >>> list_builders()[:4]
+    ['bdnf', 'change', 'clinical', 'connectivity']
     """
     return sorted(BUILDERS)
 

@@ -1,6 +1,7 @@
 """Which feature builders a config gets on a cohort, and why others are left out.
 
-``features: auto`` asks for every registered builder, each optional; a
+``features: auto`` asks for every registered builder, each optional (the
+builders of visits only when the config has a ``predict_at``); a
 builder listed with ``optional: true`` is optional; any other listed builder
 is required. An optional builder whose data the cohort lacks is left out with
 the reason; a required one stops training with :class:`MissingModalityError`.
@@ -161,8 +162,11 @@ def resolve_features(config: ExperimentConfig, cohort: Cohort) -> ResolvedFeatur
     used: dict[str, dict[str, Any]] = {}
     left_out: dict[str, str] = {}
     required: list[str] = []
+    auto = isinstance(config.features, str)
     for name, options, optional in requested_builders(config.features):
         entry = ENTRIES[name]
+        if auto and config.predict_at is None and entry.builder.reads_visits:
+            continue  # visit builders are candidates only at a prediction time
         reason = entry.absent_reason(cohort)
         if reason is None:
             used[name] = options

@@ -413,7 +413,11 @@ def read_raw_markers(
         With ``on_error: "error"``, for the first file that gives no markers.
     """
     from predict.cohort import read_cohort
+    from predict.cohort._visits import read_visit_markers
 
+    if cohort.visits is not None and cohort.visits.path_columns:
+        visits = read_visit_markers(cohort.visits, options)  # visits' own files
+        cohort = dataclasses.replace(cohort, visits=visits)
     if not cohort.path_columns:
         return cohort, None
     table, report = extract_markers(cohort.data, options, base_dir=cohort.base_dir)
@@ -421,4 +425,7 @@ def read_raw_markers(
     filled = read_cohort(
         table.drop(columns=derived), primary_scale=cohort.primary_scale
     )
-    return dataclasses.replace(filled, source=cohort.source), report
+    return (
+        dataclasses.replace(filled, source=cohort.source, visits=cohort.visits),
+        report,
+    )

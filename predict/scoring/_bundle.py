@@ -59,6 +59,8 @@ DATA_FOLDER = "bundle"
 TRUSTED_TYPES: list[str] = [
     "numpy.dtype",
     "predict.features._bdnf.BDNFFeatures",
+    "predict.features._change.ChangeFeatures",
+    "predict.features._change.EarlyImprovementFeatures",
     "predict.features._clinical.ClinicalFeatures",
     "predict.features._compose.FeatureSet",
     "predict.features._connectivity.ConnectivityFeatures",
@@ -162,6 +164,19 @@ def _training_ranges(cohort: Cohort) -> dict[str, list[float]]:
     return ranges
 
 
+def _time_point(result: ExperimentResult, cohort: Cohort) -> dict[str, Any] | None:
+    """Return the prediction time the model was trained at, as saved metadata."""
+    predict_at = result.config.predict_at
+    if predict_at is None:
+        return None
+    from predict.cohort._timepoint import resolve_time_point
+
+    time_point = resolve_time_point(
+        cohort.visits, day=predict_at.day, visit=predict_at.visit
+    )
+    return time_point.to_dict()
+
+
 def input_example(columns: list[str]) -> pd.DataFrame:
     """Return one synthetic patient (never a real one) in the given columns."""
     from predict.cohort import simulate_cohort
@@ -185,6 +200,8 @@ def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> No
 
     metadata = json.loads((data / "metadata.json").read_text())
     inputs = [c for c in metadata["input_columns"] if c not in NOT_INPUT]
+    # visit rows come in the same frame (see the pyfunc): their columns too
+    inputs += [c for c in metadata.get("visit_columns", []) if c not in inputs]
     example = input_example(inputs)
     column = "p_response" if result.task == "binary" else "predicted_pct_change"
     # Numbers may arrive as int or float (a CSV's whole numbers are int64,
@@ -194,7 +211,9 @@ def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> No
         if name == "patient_id":
             continue
         kind = spec_for(name)
-        text = kind is not None and kind.kind in {"text", "category", "path"}
+        text = name == "visit" or (
+            kind is not None and kind.kind in {"text", "category", "path"}
+        )
         specs.append(
             ColSpec(DataType.string if text else AnyType(), name, required=False)
         )
@@ -268,6 +287,12 @@ def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> P
         "sites": cohort.sites,
         "training_ranges": _training_ranges(cohort),
         "input_columns": [str(c) for c in cohort.data.columns],
+        "predict_at": _time_point(result, cohort),
+        "visit_columns": (
+            ["visit", "day", *cohort.visits.measures, *cohort.visits.path_columns]
+            if cohort.visits is not None and result.config.predict_at is not None
+            else []
+        ),
         "config": config,
     }
     column = "y_prob" if result.task == "binary" else "y_pred"

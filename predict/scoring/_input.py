@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from predict.cohort._contract import NOT_INPUT
 from predict.scoring._ignored import warn_ignored
+
+if TYPE_CHECKING:
+    from predict.cohort import Cohort
 
 __all__ = ["read_input"]
 
@@ -33,9 +36,9 @@ def _frame(data: Any) -> pd.DataFrame:
 
 
 def read_input(
-    data: Any, metadata: Mapping[str, Any]
+    data: Any, metadata: Mapping[str, Any], visits: Any = None
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Validate new patients and read their raw files.
+    """Validate new patients (and their visits) and read their raw files.
 
     Parameters
     ----------
@@ -44,15 +47,20 @@ def read_input(
         as a mapping of column to value.
     metadata : mapping
         The bundle's metadata; its ``config["raw"]`` block sets the raw-file
-        options (defaults for bundles without one).
+        options (defaults for bundles without one); its ``predict_at`` the
+        model's prediction time.
+    visits : pandas.DataFrame, path or None, default=None
+        The patients' visits, for a model that predicts at a time during the
+        course (they go through the same validation, raw stage and
+        :meth:`~predict.cohort.Cohort.at` as in training).
 
     Returns
     -------
     table : pandas.DataFrame
         Parsed input indexed by ``patient_id``, markers from raw files in.
     notes : dict of str to list of str
-        Patient id -> raw files that gave no markers (``on_error: missing``),
-        for the output's warnings.
+        Patient id -> raw files that gave no markers (``on_error: missing``)
+        and the visit a patient lacks, for the output's warnings.
 
     Raises
     ------
@@ -67,18 +75,52 @@ def read_input(
         Once, when patients bring a modality the model was trained without.
     """
     from predict.cohort import read_cohort
+    from predict.exceptions import UsageError
 
+    time_point = metadata.get("predict_at")
+    if visits is not None and time_point is None:
+        raise UsageError(
+            f"Model '{metadata.get('name')}' predicts from baseline only: it uses no "
+            "visits. Score without visits, or use a model trained with predict_at."
+        )
     table = _frame(data)
     table = table.drop(columns=[c for c in NOT_INPUT if c in table.columns])
-    cohort = read_cohort(table)
+    cohort = read_cohort(table, visits=visits)
     notes: dict[str, list[str]] = {}
-    if not cohort.path_columns:
-        warn_ignored(metadata, cohort.data, stacklevel=4)
+    if cohort.path_columns or (cohort.visits and cohort.visits.path_columns):
+        cohort = _read_raw(cohort, data, metadata, notes)
+    warn_ignored(metadata, cohort.data, stacklevel=4)
+    if time_point is None:
         return cohort.data, notes
+    from predict.cohort import TimePoint
+    from predict.cohort._timepoint import visit_notes
+
+    cohort = cohort.at(time_point=TimePoint.from_dict(time_point))
+    for pid, lines in visit_notes(cohort).items():
+        notes.setdefault(pid, []).extend(lines)
+    return cohort.data, notes
+
+
+def _read_raw(
+    cohort: Cohort,
+    data: Any,
+    metadata: Mapping[str, Any],
+    notes: dict[str, list[str]],
+) -> Cohort:
+    """Return the cohort with the markers of its (and its visits') raw files."""
+    import dataclasses
+
+    from predict.cohort import read_cohort
+    from predict.cohort._visits import read_visit_markers
     from predict.raw import RawOptions, extract_markers
     from predict.raw._step import RAW_LABELS
 
     options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
+    visits = cohort.visits
+    if visits is not None and visits.path_columns:
+        visits = read_visit_markers(visits, options)
+    if not cohort.path_columns:
+        return dataclasses.replace(cohort, visits=visits)
     base_dir = Path(data).parent if isinstance(data, str | Path) else None
     filled, report = extract_markers(cohort.data, options, base_dir=base_dir)
     for column, failures in report.failed.items():
@@ -86,6 +128,4 @@ def read_input(
             notes.setdefault(pid, []).append(
                 f"{RAW_LABELS[column]} file gave no markers ({reason})"
             )
-    filled = read_cohort(filled).data
-    warn_ignored(metadata, filled, stacklevel=4)
-    return filled, notes
+    return dataclasses.replace(read_cohort(filled), visits=visits)

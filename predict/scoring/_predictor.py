@@ -18,6 +18,7 @@ from predict.cohort._contract import (
     modality_of,
 )
 from predict.cohort._record import parse_records
+from predict.cohort._timepoint import TimePoint, card_texts
 from predict.exceptions import HarmonizationWarning, UsageError
 from predict.models import unwrap_calibrated
 from predict.scoring._bundle import Bundle, load_bundle
@@ -245,7 +246,13 @@ class ResponsePredictor:
         return pd.DataFrame(out, index=index)
 
     # -- public API ----------------------------------------------------------
-    def predict(self, data: Any, *, top: int = 3) -> pd.DataFrame:
+    @property
+    def time_point(self) -> TimePoint | None:
+        """When the model predicts (``None``: at baseline, from baseline only)."""
+        saved = self.metadata.get("predict_at")
+        return None if saved is None else TimePoint.from_dict(saved)
+
+    def predict(self, data: Any, *, visits: Any = None, top: int = 3) -> pd.DataFrame:
         """Score patients.
 
         Parameters
@@ -253,6 +260,11 @@ class ResponsePredictor:
         data : pandas.DataFrame or path
             Patients in the cohort contract's columns; outcome columns are
             ignored and bad input raises the contract's ``CohortError``.
+        visits : pandas.DataFrame, path or None, default=None
+            The patients' visits, for a model trained with ``predict_at``:
+            only visits up to its time point are used. A patient without the
+            visit it needs is scored with those features missing, and its
+            ``warnings`` name the visit.
         top : int, default=3
             Number of contributing features listed per patient.
 
@@ -266,7 +278,7 @@ class ResponsePredictor:
             change), ``predicted_response`` at the bundle's threshold,
             ``top_features`` (signed contributions) and ``warnings``.
         """
-        records = self._records(data)
+        records = self._records(data) if self.time_point is None else None
         if records is not None and self._fast is not None:
             ids, parsed = records
             warn_ignored(self.metadata, parsed)
@@ -282,7 +294,7 @@ class ResponsePredictor:
             return self._scores(
                 index, values, contrib, self._fast.names, unit, warnings_, top
             )
-        frame, notes = read_input(data, self.metadata)
+        frame, notes = read_input(data, self.metadata, visits)
         model = self.bundle.model
         with warnings.catch_warnings():
             # Unharmonised patients are named in the ``warnings`` column instead.
@@ -316,8 +328,15 @@ class ResponsePredictor:
         table = pd.DataFrame(values, index=frame.index, columns=names)
         return table, unit, pd.DataFrame(built, index=frame.index, columns=names)
 
-    def explain(self, data: Any) -> pd.DataFrame:
+    def explain(self, data: Any, *, visits: Any = None) -> pd.DataFrame:
         """Return every patient's full contribution breakdown.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or path
+            Patients, as for :meth:`predict`.
+        visits : pandas.DataFrame, path or None, default=None
+            Their visits, as for :meth:`predict`.
 
         Returns
         -------
@@ -325,7 +344,7 @@ class ResponsePredictor:
             Long format: ``patient_id``, ``feature``, ``value`` (the feature
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
-        frame, _ = read_input(data, self.metadata)
+        frame, _ = read_input(data, self.metadata, visits)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HarmonizationWarning)  # see predict()
             table, unit, built = self._contributions(frame)
@@ -343,8 +362,10 @@ class ResponsePredictor:
         meta = self.metadata
         oof = self.bundle.oof
         metrics = meta.get("metrics", {})
+        when, when_used = card_texts(self.time_point)
         card: dict[str, Any] = {
             "name": meta.get("name"),
+            "prediction_time": when,
             "target": meta.get("target"),
             "model": meta.get("config", {}).get("model", {}).get("name"),
             "package_version": meta.get("package_version"),
@@ -370,8 +391,7 @@ class ResponsePredictor:
                 "quantile": self.conformal_quantile_,
             },
             "intended_use": (
-                "Research use: to estimate, before a course of rTMS, a patient's "
-                "probability of response from baseline markers, in cohorts like the "
+                f"Research use: to estimate, {when_used}, in cohorts like the "
                 "training cohort. Not a medical device; not for treatment decisions "
                 "on its own."
             ),

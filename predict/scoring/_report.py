@@ -103,6 +103,7 @@ def render_report(predictor: ResponsePredictor) -> str:
         f"<p>Predicts <b>{e(str(card['target']))}</b> to rTMS with "
         f"<b>{e(str(card['model']))}</b> "
         f"(rtms-predict {e(str(card['package_version']))}).</p>",
+        f"<p>Prediction time: the model {e(str(card.get('prediction_time')))}.</p>",
         _section("Intended use", "3a-3c", f"<p>{e(card['intended_use'])}</p>"),
         _section(
             "Source of data and participants",
