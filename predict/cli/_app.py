@@ -18,6 +18,7 @@ from rich.markup import escape
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
+    from predict.raw import RawOptions
 
 __all__ = [
     "app",
@@ -71,15 +72,17 @@ def friendly_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def read_cohort_reporting(path: Path, primary_scale: str | None = None) -> Cohort:
-    """Read a cohort table, printing its warnings to stderr."""
+def read_cohort_reporting(
+    path: Path, primary_scale: str | None = None, *, raw: RawOptions | None = None
+) -> Cohort:
+    """Read a cohort table (its raw files too, with ``raw``), warnings to stderr."""
     import warnings
 
     from predict.cohort import read_cohort
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cohort = read_cohort(path, primary_scale=primary_scale)
+        cohort = read_cohort(path, primary_scale=primary_scale, raw=raw)
     for warning in caught:
         err_console.print(
             f"[yellow]Warning:[/yellow] {escape(str(warning.message))}",

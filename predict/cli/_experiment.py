@@ -73,10 +73,11 @@ def experiment(
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
     spec, configs = load_study(study)
-    cohort = read_cohort_reporting(data, configs[0].primary_scale)
+    first = read_cohort_reporting(data, configs[0].primary_scale, raw=configs[0].raw)
     uri = resolve_tracking_uri(tracking_uri)
     results = {}
     for config in configs:
+        cohort = first.read_raw(config.raw)  # each config's raw options
         with tracking_run(uri, spec.name, str(config.name)):
             result = run_training(
                 config, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)

@@ -37,7 +37,7 @@ def features(
     if out.resolve() == data.resolve():
         raise UsageError(f"--out '{out}' is the input table: choose another file.")
     experiment = load_config(config)
-    cohort = read_cohort_reporting(data, experiment.primary_scale)
+    cohort = read_cohort_reporting(data, experiment.primary_scale, raw=experiment.raw)
     matrix = build_features(experiment, cohort)
     write_table(matrix, out, index=True)
     out_console.print(

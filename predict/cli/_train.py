@@ -150,7 +150,7 @@ def train(
     if storage is not None:
         tuning = experiment.tuning.model_copy(update={"storage": storage})
         experiment = experiment.model_copy(update={"tuning": tuning})
-    cohort = read_cohort_reporting(data, experiment.primary_scale)
+    cohort = read_cohort_reporting(data, experiment.primary_scale, raw=experiment.raw)
     if experiment.tuning.storage is not None:
         _announce_studies(experiment, cohort)
     uri = resolve_tracking_uri(tracking_uri, experiment.tracking.uri)
@@ -176,9 +176,7 @@ def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
     from predict.cli._app import out_console
     from predict.evaluation import create_studies
     from predict.evaluation._shared import redact_url
-    from predict.raw import read_raw_markers
 
-    cohort, _ = read_raw_markers(cohort, experiment.raw)  # the one train() fits
     names = create_studies(experiment, cohort)
     url = redact_url(str(experiment.tuning.storage))
     job = names[-1].removesuffix("-final")

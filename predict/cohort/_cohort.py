@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +26,9 @@ from predict.cohort._outcomes import (
 from predict.cohort._read import read_table
 from predict.cohort._validate import validate_table
 from predict.exceptions import CohortError, CohortWarning
+
+if TYPE_CHECKING:
+    from predict.raw import RawOptions, RawReport
 
 __all__ = ["CLINICAL_COLUMNS", "Cohort", "read_cohort"]
 
@@ -70,6 +74,15 @@ class Cohort:
         Columns outside the contract, never used as features.
     source : pathlib.Path or None
         The file read, ``None`` for a DataFrame.
+    raw_options : RawOptions or None
+        The options its path columns' files were read with (see
+        :meth:`read_raw`); ``None`` while they are unread.
+    raw_report : RawReport or None
+        What reading them gave (files read, failures, quality control);
+        ``None`` while unread or without path columns.
+    folder : pathlib.Path or None
+        Folder relative raw-file paths resolve against, when given to
+        :func:`read_cohort` (otherwise the table file's folder).
     """
 
     data: pd.DataFrame
@@ -81,6 +94,9 @@ class Cohort:
     path_columns: tuple[str, ...]
     ignored_columns: tuple[str, ...]
     source: Path | None
+    raw_options: RawOptions | None = None
+    raw_report: RawReport | None = None
+    folder: Path | None = None
 
     @cached_property
     def fingerprint(self) -> str:
@@ -105,7 +121,41 @@ class Cohort:
     @property
     def base_dir(self) -> Path | None:
         """Folder that relative raw-file paths are resolved against."""
+        if self.folder is not None:
+            return self.folder
         return self.source.parent if self.source is not None else None
+
+    def read_raw(self, options: RawOptions | None = None) -> Cohort:
+        """Return the cohort with the markers its path columns' files give.
+
+        The package's one raw stage: :func:`read_cohort` (``raw=``), training,
+        feature building, workers and scoring all read files through here, so
+        they see the same markers. Reading again with the options already
+        used returns the cohort itself (files are cached by content).
+
+        Parameters
+        ----------
+        options : RawOptions or None, default=None
+            Reader options (a config's ``raw:`` block); defaults when ``None``.
+
+        Returns
+        -------
+        cohort : Cohort
+            Re-validated with each file's markers in its modality's columns,
+            with :attr:`raw_options` and :attr:`raw_report` set.
+
+        Raises
+        ------
+        RawExtractionError
+            With ``on_error: "error"``, for the first file that gives no
+            markers, naming the patient, the path column and the file.
+        """
+        from predict.raw import RawOptions, read_raw_markers
+
+        options = options if options is not None else RawOptions()
+        if self.raw_options == options:
+            return self
+        return read_raw_markers(self, options)[0]
 
     @property
     def sites(self) -> list[str]:
@@ -159,7 +209,11 @@ def _fingerprint(table: pd.DataFrame) -> str:
 
 
 def read_cohort(
-    source: str | Path | pd.DataFrame, *, primary_scale: str | None = None
+    source: str | Path | pd.DataFrame,
+    *,
+    primary_scale: str | None = None,
+    raw: RawOptions | None = None,
+    base_dir: str | Path | None = None,
 ) -> Cohort:
     """Read and validate a cohort table.
 
@@ -171,6 +225,14 @@ def read_cohort(
     primary_scale : {"hamd17", "madrs"}, default=None
         Scale the outcomes are derived from; by default HAMD-17 when present,
         MADRS otherwise.
+    raw : RawOptions or None, default=None
+        Read the files named by the path columns with these options (a
+        config's ``raw:`` block, see :meth:`Cohort.read_raw`) and fill their
+        markers in; ``None`` leaves the files unread (training and scoring
+        read them with their config's options).
+    base_dir : str, path-like or None, default=None
+        Folder relative raw-file paths resolve against; by default the table
+        file's folder (the working directory for a DataFrame).
 
     Returns
     -------
@@ -182,6 +244,9 @@ def read_cohort(
     CohortError
         Listing every problem, each with the column, the first offending
         patient ids and what was expected.
+    RawExtractionError
+        With ``raw`` given and its ``on_error: "error"``, for the first file
+        that gives no markers.
 
     Warns
     -----
@@ -196,11 +261,11 @@ def read_cohort(
     (50, 'hamd17')
     """
     if isinstance(source, pd.DataFrame):
-        raw, path = source, None
+        read, path = source, None
     else:
         path = Path(source)
-        raw = read_table(path)
-    result = validate_table(raw)
+        read = read_table(path)
+    result = validate_table(read)
     problems = result.problems
     table = result.table
     scale = None
@@ -224,7 +289,7 @@ def read_cohort(
         m for m, cols in markers.items() if table[list(cols)].notna().any().any()
     )
     modalities = tuple(m for m in ("clinical", *MODALITY_PREFIXES) if m in present)
-    return Cohort(
+    cohort = Cohort(
         data=table,
         modalities=modalities,
         marker_columns=markers,
@@ -238,4 +303,6 @@ def read_cohort(
         ),
         ignored_columns=tuple(result.ignored),
         source=path,
+        folder=Path(base_dir) if base_dir is not None else None,
     )
+    return cohort if raw is None else cohort.read_raw(raw)

@@ -221,9 +221,8 @@ def train(
             f"outcomes were derived from '{cohort.primary_scale}': read the table "
             f"with read_cohort(..., primary_scale='{config.primary_scale}')."
         )
-    from predict.raw import read_raw_markers
-
-    cohort, raw_report = read_raw_markers(cohort, config.raw)
+    cohort = cohort.read_raw(config.raw)  # no-op when read with these options
+    raw_report = cohort.raw_report
     data, y = target_of(config, cohort)
     check_trainable(config, cohort, y)
     n_jobs = config.n_jobs if n_jobs is None else n_jobs

@@ -117,11 +117,8 @@ class _Worker:
                 "give the worker the cohort table (--data PATH)."
             )
         key = (str(path), scale, config.raw.model_dump_json())
-        if key not in self.cohorts:
-            from predict.raw import read_raw_markers
-
-            cohort = read_cohort(path, primary_scale=scale)
-            self.cohorts[key], _ = read_raw_markers(cohort, config.raw)  # as train
+        if key not in self.cohorts:  # read as train reads it: raw files too
+            self.cohorts[key] = read_cohort(path, primary_scale=scale, raw=config.raw)
         cohort = self.cohorts[key]
         if cohort.fingerprint != attrs[FINGERPRINT]:
             raise UsageError(

@@ -108,7 +108,9 @@ def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     config : ExperimentConfig
         A validated configuration (see :func:`predict.config.load_config`).
     cohort : Cohort
-        A validated cohort (see :func:`predict.read_cohort`).
+        A validated cohort (see :func:`predict.read_cohort`); files named by
+        its path columns are read with ``config.raw`` unless it was read with
+        those options already.
 
     Returns
     -------
@@ -124,6 +126,7 @@ def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     >>> "bdnf__met_x_high_freq" in X.columns
     True
     """
+    cohort = cohort.read_raw(config.raw)  # the markers training sees
     union: Any = make_features(config.features, primary_scale=config.primary_scale)
     if config.harmonize is not None:
         from predict.harmonize import HarmonizedFeatures, make_harmonizer

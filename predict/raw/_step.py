@@ -360,13 +360,14 @@ def read_raw_markers(
 ) -> tuple[Cohort, RawReport | None]:
     """Return the cohort with markers from its raw files, and the report.
 
-    Training, workers and ``rtms-predict train --storage`` all read a cohort
-    through here, so they fit (and fingerprint) the same table.
+    What :meth:`predict.cohort.Cohort.read_raw` (and ``read_cohort(...,
+    raw=...)``) runs; use those.
 
     Parameters
     ----------
     cohort : Cohort
-        A validated cohort; relative paths resolve against its table's folder.
+        A validated cohort; relative paths resolve against its
+        :attr:`~predict.cohort.Cohort.base_dir`.
     options : RawOptions or None, default=None
         Reader options; defaults when ``None``.
 
@@ -374,9 +375,10 @@ def read_raw_markers(
     -------
     cohort : Cohort
         Re-validated with the extracted markers (so each modality counts as
-        present for patients whose file gave markers).
+        present for patients whose file gave markers), with ``raw_options``
+        and ``raw_report`` set.
     report : RawReport or None
-        ``None``, with the cohort unchanged, when it has no path columns.
+        ``None``, with the table unchanged, when it has no path columns.
 
     Raises
     ------
@@ -385,11 +387,18 @@ def read_raw_markers(
     """
     from predict.cohort import read_cohort
 
+    options = options if options is not None else RawOptions()
     if not cohort.path_columns:
-        return cohort, None
+        return dataclasses.replace(cohort, raw_options=options, raw_report=None), None
     table, report = extract_markers(cohort.data, options, base_dir=cohort.base_dir)
     derived = [c for c in table.columns if spec_for(str(c)) is None]  # pct_change
     filled = read_cohort(
         table.drop(columns=derived), primary_scale=cohort.primary_scale
     )
-    return dataclasses.replace(filled, source=cohort.source), report
+    return dataclasses.replace(
+        filled,
+        source=cohort.source,
+        folder=cohort.folder,
+        raw_options=options,
+        raw_report=report,
+    ), report

@@ -61,22 +61,19 @@ def read_input(
         When a raw file gives no markers and ``on_error`` is ``"error"``.
     """
     from predict.cohort import read_cohort
+    from predict.raw import RawOptions
+    from predict.raw._step import RAW_LABELS
 
     table = _frame(data)
     table = table.drop(columns=[c for c in NOT_INPUT if c in table.columns])
-    cohort = read_cohort(table)
-    notes: dict[str, list[str]] = {}
-    if not cohort.path_columns:
-        return cohort.data, notes
-    from predict.raw import RawOptions, extract_markers
-    from predict.raw._step import RAW_LABELS
-
     options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
     base_dir = Path(data).parent if isinstance(data, str | Path) else None
-    filled, report = extract_markers(cohort.data, options, base_dir=base_dir)
-    for column, failures in report.failed.items():
+    cohort = read_cohort(table, raw=options, base_dir=base_dir)  # the raw stage
+    notes: dict[str, list[str]] = {}
+    report = cohort.raw_report
+    for column, failures in (report.failed if report else {}).items():
         for pid, reason in failures:
             notes.setdefault(pid, []).append(
                 f"{RAW_LABELS[column]} file gave no markers ({reason})"
             )
-    return read_cohort(filled).data, notes
+    return cohort.data, notes
