@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from predict.raw._channels import Substitute, eeg_channels, file_positions, resolve
 from predict.raw._common import Extraction, RawFileError, check_file
 
 if TYPE_CHECKING:
@@ -72,10 +72,14 @@ class RestEegOptions(BaseModel):
         Alpha band (Hz) for the asymmetry.
     max_substitute_distance_m : float, default=0.06
         When none of a channel group (or one channel of the asymmetry pair) is
-        in the file, the nearest channel of the file (standard 10-05
-        positions, a lateral channel of the same side for a lateral one)
-        replaces each missing one, if it lies within this distance in metres;
-        otherwise the recording is rejected.
+        in the file, the nearest channel of the file (a lateral channel of
+        the same side for a lateral one) replaces each missing one, if it lies
+        within this distance in metres of the missing one's standard 10-05
+        position; otherwise the recording is rejected. Positions are in MNE's
+        head frame: the file's digitised ones where it has them, else the
+        standard ones of the channel names (:mod:`predict.raw._channels`).
+        Channel names are matched after :func:`~predict.raw._channels.normalise`
+        (``EEG F3-REF`` is ``F3``); ECG, EOG and EMG channels are never used.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -129,8 +133,10 @@ def extract_rest_eeg(
         (``ln P_alpha(F4) - ln P_alpha(F3)``). QC: ``duration_s``,
         ``sfreq``, ``n_segments`` (Welch segments in the data not annotated
         ``BAD``), ``iaf_channels``, ``theta_channels``,
-        ``asymmetry_channels`` and ``substitutes`` (``"F4->F8"``, comma
-        separated, empty when none).
+        ``asymmetry_channels``, ``substitutes`` (``"F4->F8 (5.8 cm)"``:
+        absent channel, stand-in and their head-frame distance, comma
+        separated, empty when none) and ``excluded_channels`` (EEG-typed
+        channels left out by name, such as ``ECG``).
 
     Raises
     ------
@@ -197,23 +203,25 @@ def measure(
     extraction : Extraction
         As :func:`extract_rest_eeg` returns it.
     """
-    bads = set(raw.info["bads"])
-    good = [
-        ch
-        for ch, kind in zip(raw.ch_names, raw.get_channel_types(), strict=True)
-        if kind == "eeg" and ch not in bads
-    ]
+    good, excluded = eeg_channels(raw.info)
     if not good:
         raise RawFileError(
             f"Resting EEG {source} has no good EEG channel (channels: "
             f"{', '.join(raw.ch_names) or 'none'})."
         )
     eeg = raw.copy().pick(good)
-    substitutes: list[str] = []
-    posterior = _resolve(eeg, options.iaf_channels, options, source, substitutes)
-    frontal = _resolve(eeg, options.theta_channels, options, source, substitutes)
-    right = _resolve(eeg, options.asymmetry_pair[:1], options, source, substitutes)
-    left = _resolve(eeg, options.asymmetry_pair[1:], options, source, substitutes)
+    positions = file_positions(eeg.info, eeg.ch_names)
+    substitutes: list[Substitute] = []
+    groups = [
+        options.iaf_channels,
+        options.theta_channels,
+        options.asymmetry_pair[:1],
+        options.asymmetry_pair[1:],
+    ]
+    posterior, frontal, right, left = (
+        _resolve(eeg, positions, group, options, source, substitutes)
+        for group in groups
+    )
     if right == left:
         raise RawFileError(
             f"Resting EEG {source}: the asymmetry pair {options.asymmetry_pair} "
@@ -244,7 +252,8 @@ def measure(
         "iaf_channels": ",".join(posterior),
         "theta_channels": ",".join(frontal),
         "asymmetry_channels": f"{right[0]},{left[0]}",
-        "substitutes": ",".join(dict.fromkeys(substitutes)),
+        "substitutes": ", ".join(dict.fromkeys(map(str, substitutes))),
+        "excluded_channels": ",".join(excluded),
     }
     return Extraction(markers=markers, qc=qc)
 
@@ -326,74 +335,28 @@ def _iaf(psd: np.ndarray, freqs: np.ndarray, options: RestEegOptions) -> float:
     return float(np.sum(freqs[inside] * excess) / excess.sum())
 
 
-@functools.cache
-def _positions() -> dict[str, np.ndarray]:
-    """Return standard 10-05 positions (metres) keyed by lower-case name."""
-    import mne
-
-    name = (
-        "colin27_1005"
-        if "colin27_1005" in mne.channels.get_builtin_montages()
-        else "standard_1005"
-    )
-    montage = mne.channels.make_standard_montage(name)
-    return {
-        k.lower(): np.asarray(v) for k, v in montage.get_positions()["ch_pos"].items()
-    }
-
-
-def _normalise(name: str) -> str:
-    """Lower-case channel name without an ``EEG`` prefix or ``-REF`` suffix."""
-    name = name.strip().lower()
-    if name.startswith("eeg "):
-        name = name[4:].strip()
-    for suffix in ("-ref", "-avg", "-le"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return name
-
-
 def _resolve(
-    raw: mne.io.BaseRaw,
+    eeg: mne.io.BaseRaw,
+    positions: dict[str, np.ndarray],
     wanted: tuple[str, ...],
     options: RestEegOptions,
     source: str,
-    substitutes: list[str],
+    substitutes: list[Substitute],
 ) -> list[str]:
     """File channels for ``wanted``: those present, else the nearest ones."""
-    by_name = {_normalise(ch): ch for ch in raw.ch_names}
-    present = [by_name[w.lower()] for w in wanted if w.lower() in by_name]
-    if present:
-        return list(dict.fromkeys(present))
-    standard = _positions()
-    located: dict[str, np.ndarray] = {}
-    for ch in raw.ch_names:
-        pos = standard.get(_normalise(ch))
-        if pos is None:
-            loc = raw.info["chs"][raw.ch_names.index(ch)]["loc"][:3]
-            pos = loc if np.all(np.isfinite(loc)) and np.any(loc != 0) else None
-        if pos is not None:
-            located[ch] = pos
-    found = []
-    for w in wanted:
-        target = standard.get(w.lower())
-        if target is None:
-            continue
-        lateral = abs(target[0]) > 0.01
-        candidates = {
-            ch: float(np.linalg.norm(pos - target))
-            for ch, pos in located.items()
-            if not lateral or (pos[0] * target[0] > 0 and abs(pos[0]) > 0.01)
-        }
-        if candidates:
-            best = min(candidates, key=candidates.__getitem__)
-            if candidates[best] <= options.max_substitute_distance_m:
-                found.append(best)
-                substitutes.append(f"{w}->{best}")
+    found, subs = resolve(
+        eeg.ch_names,
+        positions,
+        wanted,
+        max_distance_m=options.max_substitute_distance_m,
+        same_side=True,
+    )
     if not found:
         raise RawFileError(
             f"Resting EEG {source} has none of the channels {', '.join(wanted)} and "
             f"no channel within {options.max_substitute_distance_m * 100:g} cm of "
-            f"them; channels in the file: {', '.join(raw.ch_names)}."
+            f"them (head-frame positions); channels in the file: "
+            f"{', '.join(eeg.ch_names)}."
         )
-    return list(dict.fromkeys(found))
+    substitutes += subs
+    return found

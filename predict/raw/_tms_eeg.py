@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from predict.raw._channels import Substitute, file_positions, resolve
 from predict.raw._common import Extraction, RawFileError, check_file
 from predict.raw._tms_eeg_read import SUFFIXES, TrialData, read_trials
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    import mne
 
 __all__ = ["TMS_EEG_MARKERS", "TmsEegOptions", "extract_tms_eeg"]
 
@@ -62,8 +65,16 @@ class TmsEegOptions(BaseModel):
         (matched case-insensitively).
     n_roi_channels : int, default=3
         Channels averaged into the ROI signal: the first ``n_roi_channels``
-        of ``roi`` present; when fewer are present, the channels nearest to
-        ``roi[0]`` (standard 10-05 positions) fill up the ROI.
+        of ``roi`` present (names matched after
+        :func:`~predict.raw._channels.normalise`, so ``EEG F3-REF`` is
+        ``F3``); when fewer are present, each absent one of ``roi`` in turn
+        is replaced by the nearest unused channel within
+        ``max_substitute_distance_m`` (head-frame positions: digitised ones
+        where the file has them, else standard 10-05 ones of the names).
+    max_substitute_distance_m : float, default=0.05
+        Furthest (m) a stand-in may lie from the standard position of the ROI
+        channel it replaces (F3's neighbours AF3, FC3, F1, F5 lie 3-3.6 cm
+        away, Fp1 6.2 cm).
     n45_ms, p60_ms, n100_ms, p180_ms : tuple of float
         Search windows (ms) of the components, defaults (35, 55), (50, 75),
         (85, 140) and (150, 250). N components are the minimum of the ROI
@@ -92,6 +103,7 @@ class TmsEegOptions(BaseModel):
     min_trials: int = Field(20, ge=1)
     roi: tuple[str, ...] = Field(("F3", "F1", "FC3", "F5", "FC1"), min_length=1)
     n_roi_channels: int = Field(3, ge=1)
+    max_substitute_distance_m: float = Field(0.05, gt=0)
     n45_ms: Window = (35.0, 55.0)
     p60_ms: Window = (50.0, 75.0)
     n100_ms: Window = (85.0, 140.0)
@@ -195,7 +207,7 @@ def extract_tms_eeg(
     )
     _check_covers(path, trials.times * 1000, options)
     keep = reject_trials(path, trials, options)
-    roi = select_roi(trials.ch_names, options, path)
+    roi, substitutes = roi_channels(trials.ch_names, options, path, trials.info)
     weights = keep / keep.sum()
     mean = np.tensordot(weights, trials.data, axes=(0, 0)) * 1e6
     average = process_average(path, mean, trials.times, trials.sfreq, options)
@@ -205,6 +217,8 @@ def extract_tms_eeg(
         "trials_kept": int(keep.sum()),
         "channels": ",".join(trials.ch_names[i] for i in roi),
         "n_channels": len(trials.ch_names),
+        "substitutes": ", ".join(map(str, substitutes)),
+        "excluded_channels": ",".join(trials.excluded),
     }
     qc.update({f"{n}_lat_ms": latencies[n] for n, _ in COMPONENTS if n != "n100"})
     return Extraction(markers=markers, qc=qc)
@@ -339,36 +353,43 @@ def standard_positions() -> dict[str, np.ndarray]:
     return {k.upper(): v for k, v in montage.get_positions()["ch_pos"].items()}
 
 
-def select_roi(
-    ch_names: Sequence[str], options: TmsEegOptions, path: Path | None = None
-) -> list[int]:
-    """Return the indices of the ROI channels in ``ch_names``.
+def roi_channels(
+    ch_names: Sequence[str],
+    options: TmsEegOptions,
+    path: Path | None = None,
+    info: mne.Info | None = None,
+) -> tuple[list[int], list[Substitute]]:
+    """Return the indices of the ROI channels in ``ch_names`` and the stand-ins.
 
-    The first ``n_roi_channels`` of ``options.roi`` present; when fewer are
-    present, the other channels nearest to ``options.roi[0]`` on the standard
-    10-05 montage complete the list.
+    The first ``n_roi_channels`` of ``options.roi`` present; absent ones are
+    replaced by the nearest unused channel within
+    ``options.max_substitute_distance_m`` (head frame, see
+    :mod:`predict.raw._channels`).
 
     Raises
     ------
     RawFileError
-        If no ROI channel is present and no channel has a standard position.
+        If no ROI channel is present and none lies near enough to stand in.
     """
-    upper = [c.upper() for c in ch_names]
-    chosen = [upper.index(c.upper()) for c in options.roi if c.upper() in upper]
-    chosen = chosen[: options.n_roi_channels]
-    if len(chosen) < options.n_roi_channels:
-        pos = standard_positions()
-        target = pos.get(options.roi[0].upper())
-        candidates = [i for i, c in enumerate(upper) if c in pos and i not in chosen]
-        if target is not None and candidates:
-            dist = [np.linalg.norm(pos[upper[i]] - target) for i in candidates]
-            order = np.argsort(dist, kind="stable")
-            need = options.n_roi_channels - len(chosen)
-            chosen += [candidates[i] for i in order[:need]]
+    positions = file_positions(info, ch_names)
+    chosen, substitutes = resolve(
+        ch_names,
+        positions,
+        options.roi,
+        max_distance_m=options.max_substitute_distance_m,
+        n=options.n_roi_channels,
+    )
     if not chosen:
         raise RawFileError(
             f"File '{path}': none of the ROI channels {list(options.roi)} is present"
-            " and no channel has a standard 10-05 position to find the nearest "
-            f"ones (channels: {', '.join(ch_names)})."
+            f" and no channel lies within {100 * options.max_substitute_distance_m:g}"
+            f" cm of them (head-frame positions; channels: {', '.join(ch_names)})."
         )
-    return chosen
+    return [list(ch_names).index(c) for c in chosen], substitutes
+
+
+def select_roi(
+    ch_names: Sequence[str], options: TmsEegOptions, path: Path | None = None
+) -> list[int]:
+    """Return the indices of the ROI channels in ``ch_names`` (standard positions)."""
+    return roi_channels(ch_names, options, path)[0]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from predict.raw._channels import eeg_channels
 from predict.raw._common import RawFileError
 
 if TYPE_CHECKING:
@@ -45,6 +46,14 @@ class TrialData:
         Pulses in the file; larger than ``n_trials`` when MNE could not cut some
         epochs (too close to the recording's edges or overlapping a ``BAD_``
         annotation).
+    info : mne.Info or None, default=None
+        The EEG channels' measurement info (digitised positions), ``None``
+        for ``.npz`` files.
+    excluded : tuple of str, default=()
+        Channels typed EEG left out by name (ECG, EOG, EMG, triggers).
+    unit : str, default="V"
+        The unit the file declares for its EEG samples (as read, before
+        MNE's scaling to volts), for messages.
     """
 
     data: np.ndarray
@@ -52,6 +61,9 @@ class TrialData:
     ch_names: tuple[str, ...]
     tmin: float
     n_pulses: int
+    info: mne.Info | None = None
+    excluded: tuple[str, ...] = ()
+    unit: str = "V"
 
     @property
     def times(self) -> np.ndarray:
@@ -98,18 +110,18 @@ def read_trials(
     return trials
 
 
-def _from_epochs(path: Path, epochs: mne.BaseEpochs, n_pulses: int) -> TrialData:
+def _from_epochs(
+    path: Path, epochs: mne.BaseEpochs, n_pulses: int, unit: str = "V"
+) -> TrialData:
     """Pick the good EEG channels of ``epochs`` and return their trials."""
-    import mne
-
-    picks = mne.pick_types(epochs.info, eeg=True, exclude="bads")
+    picks, excluded = eeg_channels(epochs.info)
     if len(picks) == 0:
         raise RawFileError(
             f"File '{path}' has no good EEG channel (channel types "
             f"{sorted(set(epochs.get_channel_types()))}, bad channels "
             f"{epochs.info['bads']}): expected EEG channels."
         )
-    eeg = epochs if len(picks) == len(epochs.ch_names) else epochs.pick(picks)
+    eeg = epochs if picks == epochs.ch_names else epochs.pick(picks)
     if len(eeg) == 0:
         raise RawFileError(
             f"File '{path}' has no complete epoch around its {n_pulses} pulses: "
@@ -121,6 +133,9 @@ def _from_epochs(path: Path, epochs: mne.BaseEpochs, n_pulses: int) -> TrialData
         ch_names=tuple(eeg.ch_names),
         tmin=float(eeg.times[0]),
         n_pulses=n_pulses,
+        info=eeg.info,
+        excluded=tuple(excluded),
+        unit=unit,
     )
 
 

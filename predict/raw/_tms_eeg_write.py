@@ -166,7 +166,8 @@ def write_tms_eeg(
     for k in range(n_trials):
         noise[k, :, before[k] : before[k] + n_times] += fixed[k]
     template = solve_template(values, times, sfreq, options)
-    roi = select_roi(names, options)
+    # no distance limit: a 2-channel montage has no channel near F3 at all
+    roi = select_roi(names, options.model_copy(update={"max_substitute_distance_m": 1}))
     mean_uv = np.zeros((n_channels, n_times))
     for k in range(n_trials):
         mean_uv += noise[k, :, before[k] : before[k] + n_times] * (1e6 / n_trials)
