@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from predict.raw._annotations import honour_bad
 from predict.raw._channels import Substitute, eeg_channels, file_positions, resolve
 from predict.raw._common import Extraction, RawFileError, check_file
+from predict.raw._units import Unit, check_amplitude, unit_factors
 
 if TYPE_CHECKING:
     import mne
@@ -80,6 +82,11 @@ class RestEegOptions(BaseModel):
         standard ones of the channel names (:mod:`predict.raw._channels`).
         Channel names are matched after :func:`~predict.raw._channels.normalise`
         (``EEG F3-REF`` is ``F3``); ECG, EOG and EMG channels are never used.
+    unit : {"header", "V", "mV", "uV", "nV"}, default="header"
+        Unit of the samples: the header's (EDF ``nV`` corrected, which MNE
+        reads as volts), or the one given, for a file whose header is blank
+        or wrong. A recording whose EEG RMS is under 0.01 µV or over 10 mV is
+        refused as a unit error naming the header's unit.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -98,6 +105,7 @@ class RestEegOptions(BaseModel):
     asymmetry_pair: tuple[str, str] = ("F4", "F3")
     alpha_band: Band = (8.0, 13.0)
     max_substitute_distance_m: float = Field(0.06, gt=0)
+    unit: Unit = "header"
 
     @model_validator(mode="after")
     def _check_bands(self) -> RestEegOptions:
@@ -159,13 +167,17 @@ def extract_rest_eeg(
     {'eeg_iaf_hz': 9.5, 'eeg_theta_frontal_rel': 0.25, 'eeg_alpha_asym': 0.1}
     >>> folder.cleanup()
     """
+    import mne
+
     options = RestEegOptions() if options is None else options
     path = check_file(path, SUFFIXES)
-    raw = _read(path)
-    return measure(raw, options, source=f"'{path}'")
+    with mne.use_log_level("error"):  # no "Omitting ... samples" on the console
+        raw, declared, scale = _read(path, options)
+        return measure(raw, options, source=f"'{path}'", declared=declared, scale=scale)
 
 
-def _read(path: Path) -> mne.io.BaseRaw:
+def _read(path: Path, options: RestEegOptions) -> tuple[mne.io.BaseRaw, str, float]:
+    """Read a recording, BAD markers honoured and units corrected."""
     import mne
 
     name = path.name.lower()
@@ -181,11 +193,26 @@ def _read(path: Path) -> mne.io.BaseRaw:
             f"Cannot read resting EEG file '{path}': {exc}. Expected a readable "
             f"BrainVision, EDF or MNE raw FIF recording."
         ) from exc
-    return raw
+    honour_bad(raw)  # Comment/BAD_segment is left out of the spectra
+    eeg, _ = eeg_channels(raw.info)
+    factors, declared, scale = unit_factors(
+        path, getattr(raw, "_orig_units", {}) or {}, eeg, options.unit
+    )
+    for ch, factor in factors.items():
+        if factor != 1.0:
+            raw.apply_function(lambda x, f=factor: x * f, picks=[ch], verbose="error")
+    if options.unit != "header":
+        declared = f"{options.unit} (forced; header {declared})"
+    return raw, declared, scale
 
 
 def measure(
-    raw: mne.io.BaseRaw, options: RestEegOptions, *, source: str = "recording"
+    raw: mne.io.BaseRaw,
+    options: RestEegOptions,
+    *,
+    source: str = "recording",
+    declared: str = "'V'",
+    scale: float = 1.0,
 ) -> Extraction:
     """Measure the resting-EEG markers of an in-memory recording.
 
@@ -197,6 +224,10 @@ def measure(
         Measurement settings.
     source : str, default="recording"
         How messages name the recording (the quoted file name).
+    declared : str, default="'V'"
+        The unit the file's header declares, for the unit check's message.
+    scale : float, default=1.0
+        Volts per number the file stores, as read (for that message).
 
     Returns
     -------
@@ -210,6 +241,10 @@ def measure(
             f"{', '.join(raw.ch_names) or 'none'})."
         )
     eeg = raw.copy().pick(good)
+    samples = eeg.get_data(reject_by_annotation="omit", verbose="error")
+    centred = samples - samples.mean(axis=1, keepdims=True)
+    rms_uv = float(np.median(np.sqrt((centred**2).mean(axis=1)))) * 1e6
+    check_amplitude(f"Resting EEG {source}", rms_uv, declared, "rest_eeg", scale)
     positions = file_positions(eeg.info, eeg.ch_names)
     substitutes: list[Substitute] = []
     groups = [
@@ -295,7 +330,9 @@ def _welch(
         verbose="error",
     )
     psd, freqs = spectrum.get_data(return_freqs=True)
-    good = raw.get_data(picks=picks[:1], reject_by_annotation="omit").shape[1]
+    good = raw.get_data(
+        picks=picks[:1], reject_by_annotation="omit", verbose="error"
+    ).shape[1]
     n_segments = max(0, 1 + (good - n_per_seg) // (n_per_seg - n_per_seg // 2))
     return np.asarray(psd), np.asarray(freqs), int(n_segments)
 

@@ -9,9 +9,9 @@ cross-validation is the same as applying it in every fold; ``train`` does it
 once, and the bundle applies it to new patients with the same options.
 
 Results are cached in memory by the file's content (SHA-256 of the file and
-its companions, such as a BrainVision ``.eeg``/``.vmrk`` or a ``.npy``'s label
-list) and the options, so a file is read once per process however often it
-is scored.
+of every file its reader opens: the ``DataFile`` and ``MarkerFile`` a
+BrainVision header names, a ``.npy``'s label list) and the options, so a
+file is read once per process however often it is scored.
 """
 
 from __future__ import annotations
@@ -156,14 +156,34 @@ _DIGESTS: dict[tuple[tuple[str, int, int, int], ...], str] = {}
 
 
 def _companions(path: Path) -> list[Path]:
-    """Return the files that belong to ``path``: same folder, its name's stem.
+    """Return the files the reader of ``path`` opens besides ``path`` itself.
 
-    ``P1.vhdr`` -> ``P1.eeg``, ``P1.vmrk``; ``P1.npy`` -> ``P1.labels.txt``,
-    ``P1.json``. The file itself is not in the list.
+    A BrainVision header: the ``DataFile`` and ``MarkerFile`` it names (which
+    need not share its stem). Any other file: those of its folder with its
+    name's stem (``P1.npy`` -> ``P1.labels.txt``, ``P1.json``).
     """
+    if path.suffix.lower() == ".vhdr":
+        return _brainvision_files(path)
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     pattern = f"{glob.escape(stem)}.*"
     return sorted(p for p in path.parent.glob(pattern) if p.is_file() and p != path)
+
+
+def _brainvision_files(header: Path) -> list[Path]:
+    """Return the data and marker files a ``.vhdr`` names, inside its folder."""
+    try:
+        text = header.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    named = []
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().lower() in ("datafile", "markerfile") and value.strip():
+            candidate = header.parent / value.strip()
+            inside = candidate.resolve().is_relative_to(header.parent.resolve())
+            if inside and candidate.is_file() and candidate != header:
+                named.append(candidate)
+    return named
 
 
 def file_digest(path: Path) -> str:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from predict.raw._channels import Substitute, file_positions, resolve
 from predict.raw._common import Extraction, RawFileError, check_file
 from predict.raw._tms_eeg_read import SUFFIXES, TrialData, read_trials
+from predict.raw._tms_eeg_roi import roi_channels
+from predict.raw._units import Unit, check_amplitude
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    import mne
 
 __all__ = ["TMS_EEG_MARKERS", "TmsEegOptions", "extract_tms_eeg"]
 
@@ -84,8 +82,17 @@ class TmsEegOptions(BaseModel):
     epoch_ms : tuple of float, default=(-500.0, 500.0)
         Epochs cut around each pulse of a continuous recording (ms).
     annotation : str, default="TMS"
-        Description of the pulse annotations in continuous recordings; a
-        BrainVision marker ``"<type>/TMS"`` (``"Comment/TMS"``) also matches.
+        Description of the pulse annotations in continuous recordings,
+        matched case-insensitively (runs of spaces collapsed), whole or after
+        a marker type: ``"TMS"`` matches ``Comment/TMS``, ``"S 1"`` matches
+        BrainVision's ``Stimulus/S  1``. Annotations whose last part starts
+        with ``BAD`` (``BAD_segment``, ``Comment/BAD_segment``) drop the
+        epochs they overlap, in every format.
+    unit : {"header", "V", "mV", "uV", "nV"}, default="header"
+        Unit of the samples: the header's (EDF ``nV`` corrected, which MNE
+        reads as volts; ``.npz`` and FIF hold volts), or the one given, for a
+        file whose header is blank or wrong. A recording whose EEG RMS before
+        the pulse is under 0.01 µV or over 10 mV is refused as a unit error.
 
     Examples
     --------
@@ -111,6 +118,7 @@ class TmsEegOptions(BaseModel):
     gmfp_window_ms: Window = (15.0, 250.0)
     epoch_ms: Window = (-500.0, 500.0)
     annotation: str = Field("TMS", min_length=1)
+    unit: Unit = "header"
 
     @model_validator(mode="after")
     def _check_windows(self) -> TmsEegOptions:
@@ -194,8 +202,10 @@ def extract_tms_eeg(
     ------
     RawFileError
         If the file is missing, of an unknown format, unreadable, lacks what
-        its format needs, does not cover the windows, or keeps fewer than
-        ``min_trials`` trials.
+        its format needs, does not cover the windows, has samples whose RMS
+        is no EEG's (a unit error, naming the header's unit), has fewer than
+        ``min_trials`` pulses, or keeps fewer than ``min_trials`` trials (naming
+        the channel that rejected most).
     """
     options = options or TmsEegOptions()
     path = check_file(path, SUFFIXES)
@@ -204,8 +214,10 @@ def extract_tms_eeg(
         path,
         annotation=options.annotation,
         epoch_s=(epoch[0] / 1000, epoch[1] / 1000),
+        unit=options.unit,
     )
     _check_covers(path, trials.times * 1000, options)
+    _check_units(path, trials, options)
     keep = reject_trials(path, trials, options)
     roi, substitutes = roi_channels(trials.ch_names, options, path, trials.info)
     weights = keep / keep.sum()
@@ -219,6 +231,7 @@ def extract_tms_eeg(
         "n_channels": len(trials.ch_names),
         "substitutes": ", ".join(map(str, substitutes)),
         "excluded_channels": ",".join(trials.excluded),
+        "unit": trials.unit,
     }
     qc.update({f"{n}_lat_ms": latencies[n] for n, _ in COMPONENTS if n != "n100"})
     return Extraction(markers=markers, qc=qc)
@@ -235,6 +248,19 @@ def reject_trials(path: Path, trials: TrialData, options: TmsEegOptions) -> np.n
     RawFileError
         If fewer than ``options.min_trials`` trials are kept.
     """
+    n_trials = trials.data.shape[0]
+    if n_trials < options.min_trials:
+        lost = trials.n_pulses - n_trials
+        why = (
+            f" ({lost} of its {trials.n_pulses} pulses lie too close to the "
+            "recording's edges or overlap a BAD annotation)"
+            if lost
+            else ""
+        )
+        raise RawFileError(
+            f"File '{path}' has too few pulses: {n_trials} complete epochs{why}, "
+            f"at least {options.min_trials} needed (`min_trials`)."
+        )
     times_ms = trials.times * 1000
     a0, a1 = options.artifact_window_ms
     # Slices (views, no copy) before and after the artifact window.
@@ -242,14 +268,29 @@ def reject_trials(path: Path, trials: TrialData, options: TmsEegOptions) -> np.n
     parts = [p for p in (trials.data[..., :start], trials.data[..., stop:]) if p.size]
     top = np.max([p.max(axis=-1) for p in parts], axis=0)
     bottom = np.min([p.min(axis=-1) for p in parts], axis=0)
-    keep = ((top - bottom) * 1e6 <= options.reject_uv).all(axis=1)
+    over = (top - bottom) * 1e6 > options.reject_uv  # trials x channels
+    keep = ~over.any(axis=1)
     if keep.sum() < options.min_trials:
+        worst = int(np.argmax(over.sum(axis=0)))
         raise RawFileError(
             f"File '{path}' is too noisy: {int(keep.sum())} of {len(keep)} trials "
             f"kept (peak-to-peak <= {options.reject_uv:g} µV outside the artifact "
-            f"window on every channel), at least {options.min_trials} needed."
+            f"window on every channel), at least {options.min_trials} needed. "
+            f"Channel {trials.ch_names[worst]} exceeded it in "
+            f"{int(over[:, worst].sum())} trials (the most): mark it bad in the "
+            "file if it is broken, or raise `reject_uv`."
         )
     return keep
+
+
+def _check_units(path: Path, trials: TrialData, options: TmsEegOptions) -> None:
+    """Refuse samples whose RMS outside the artifact is no EEG's (a unit error)."""
+    times_ms = trials.times * 1000
+    a0, a1 = options.artifact_window_ms
+    outside = trials.data[..., (times_ms < a0) | (times_ms > a1)]
+    centred = outside - outside.mean(axis=-1, keepdims=True)
+    rms_uv = float(np.median(np.sqrt((centred**2).mean(axis=(0, 2))))) * 1e6
+    check_amplitude(f"File '{path}'", rms_uv, trials.unit, "tms_eeg", trials.scale)
 
 
 def _check_covers(path: Path, times_ms: np.ndarray, options: TmsEegOptions) -> None:
@@ -339,57 +380,3 @@ def measure(
     markers["tep_n100_lat_ms"] = latencies["n100"]
     markers["tep_gmfp_auc"] = float(trapezoid(gmfp, average.times[window]))
     return {k: markers[k] for k in TMS_EEG_MARKERS}, latencies
-
-
-@cache
-def standard_positions() -> dict[str, np.ndarray]:
-    """Return standard 10-05 positions (m) by upper-case channel name.
-
-    MNE's ``colin27_1005`` montage (formerly ``standard_1005``).
-    """
-    import mne
-
-    montage = mne.channels.make_standard_montage("colin27_1005")
-    return {k.upper(): v for k, v in montage.get_positions()["ch_pos"].items()}
-
-
-def roi_channels(
-    ch_names: Sequence[str],
-    options: TmsEegOptions,
-    path: Path | None = None,
-    info: mne.Info | None = None,
-) -> tuple[list[int], list[Substitute]]:
-    """Return the indices of the ROI channels in ``ch_names`` and the stand-ins.
-
-    The first ``n_roi_channels`` of ``options.roi`` present; absent ones are
-    replaced by the nearest unused channel within
-    ``options.max_substitute_distance_m`` (head frame, see
-    :mod:`predict.raw._channels`).
-
-    Raises
-    ------
-    RawFileError
-        If no ROI channel is present and none lies near enough to stand in.
-    """
-    positions = file_positions(info, ch_names)
-    chosen, substitutes = resolve(
-        ch_names,
-        positions,
-        options.roi,
-        max_distance_m=options.max_substitute_distance_m,
-        n=options.n_roi_channels,
-    )
-    if not chosen:
-        raise RawFileError(
-            f"File '{path}': none of the ROI channels {list(options.roi)} is present"
-            f" and no channel lies within {100 * options.max_substitute_distance_m:g}"
-            f" cm of them (head-frame positions; channels: {', '.join(ch_names)})."
-        )
-    return [list(ch_names).index(c) for c in chosen], substitutes
-
-
-def select_roi(
-    ch_names: Sequence[str], options: TmsEegOptions, path: Path | None = None
-) -> list[int]:
-    """Return the indices of the ROI channels in ``ch_names`` (standard positions)."""
-    return roi_channels(ch_names, options, path)[0]

@@ -7,14 +7,17 @@ checks what each format must hold and names the file in every error.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from predict.raw._annotations import honour_bad, pulse_descriptions
 from predict.raw._channels import eeg_channels
 from predict.raw._common import RawFileError
+from predict.raw._units import Unit, unit_factors
 
 if TYPE_CHECKING:
     import mne
@@ -54,6 +57,8 @@ class TrialData:
     unit : str, default="V"
         The unit the file declares for its EEG samples (as read, before
         MNE's scaling to volts), for messages.
+    scale : float, default=1.0
+        Volts per number the file stores (first EEG channel), as read.
     """
 
     data: np.ndarray
@@ -64,6 +69,7 @@ class TrialData:
     info: mne.Info | None = None
     excluded: tuple[str, ...] = ()
     unit: str = "V"
+    scale: float = 1.0
 
     @property
     def times(self) -> np.ndarray:
@@ -72,7 +78,11 @@ class TrialData:
 
 
 def read_trials(
-    path: Path, *, annotation: str, epoch_s: tuple[float, float]
+    path: Path,
+    *,
+    annotation: str,
+    epoch_s: tuple[float, float],
+    unit: Unit = "header",
 ) -> TrialData:
     """Read one TMS-EEG recording into trials.
 
@@ -85,6 +95,9 @@ def read_trials(
         BrainVision marker ``"<type>/<annotation>"`` (``"Comment/TMS"``) matches.
     epoch_s : tuple of float
         Start and end of the epochs cut around each pulse, in seconds.
+    unit : {"header", "V", "mV", "uV", "nV"}, default="header"
+        The samples' unit: the header's (EDF ``nV`` corrected; ``.npz`` and
+        FIF samples are volts), or the one given.
 
     Returns
     -------
@@ -95,13 +108,25 @@ def read_trials(
     RawFileError
         If the file cannot be read or does not hold what its format needs.
     """
+    import mne
+
     name = path.name.lower()
-    if name.endswith(".npz"):
-        trials = _read_npz(path)
-    elif name.endswith((".vhdr", ".edf")):
-        trials = _read_continuous(path, annotation, epoch_s)
-    else:
-        trials = _read_fif(path)
+    with mne.use_log_level("error"):
+        if name.endswith(".npz"):
+            trials = _read_npz(path)
+        elif name.endswith((".vhdr", ".edf")):
+            trials = _read_continuous(path, annotation, epoch_s, unit)
+        else:
+            trials = _read_fif(path)
+    if unit != "header" and not name.endswith((".vhdr", ".edf")):
+        factors, _, volts = unit_factors(path, {}, trials.ch_names, unit)
+        scale = np.array([factors[c] for c in trials.ch_names])
+        trials = dataclasses.replace(
+            trials,
+            data=trials.data * scale[:, None],
+            unit=f"{unit} (forced)",
+            scale=volts,
+        )
     if not np.all(np.isfinite(trials.data)):
         raise RawFileError(
             f"File '{path}' holds non-finite EEG samples (NaN or inf): expected "
@@ -153,7 +178,7 @@ def _read_fif(path: Path) -> TrialData:
 
 
 def _read_continuous(
-    path: Path, annotation: str, epoch_s: tuple[float, float]
+    path: Path, annotation: str, epoch_s: tuple[float, float], unit: Unit
 ) -> TrialData:
     import mne
 
@@ -168,16 +193,17 @@ def _read_continuous(
         raise RawFileError(
             f"File '{path}' could not be read as a continuous recording ({exc})."
         ) from exc
+    honour_bad(raw)  # Comment/BAD_segment: epochs overlapping it are dropped
     descriptions = sorted(set(raw.annotations.description))
-    pulses = [
-        d for d in descriptions if d == annotation or d.endswith(f"/{annotation}")
-    ]
+    pulses = pulse_descriptions(descriptions, annotation)
     if not pulses:
         found = ", ".join(repr(d) for d in descriptions) or "none"
         raise RawFileError(
             f"File '{path}' has no '{annotation}' annotation marking the TMS pulses "
-            f"(annotations found: {found}): set the pulse annotation's description "
-            "in the options if the file uses another name."
+            f"(annotations found: {found}; matched case-insensitively, whole or "
+            "after a marker type such as 'Comment/'): set the pulse annotation's "
+            "description in the options (`raw: {tms_eeg: {annotation: ...}}`) if "
+            "the file uses another name."
         )
     events, _ = mne.events_from_annotations(
         raw, event_id=dict.fromkeys(pulses, 1), verbose="error"
@@ -196,7 +222,14 @@ def _read_continuous(
         raise RawFileError(
             f"File '{path}' could not be epoched around its pulses ({exc})."
         ) from exc
-    return _from_epochs(path, epochs, len(events))
+    trials = _from_epochs(path, epochs, len(events))
+    factors, declared, volts = unit_factors(
+        path, getattr(raw, "_orig_units", {}) or {}, trials.ch_names, unit
+    )
+    scale = np.array([factors[c] for c in trials.ch_names])
+    data = trials.data if np.all(scale == 1) else trials.data * scale[:, None]
+    shown = declared if unit == "header" else f"{unit} (forced; header {declared})"
+    return dataclasses.replace(trials, data=data, unit=shown, scale=volts)
 
 
 def _read_npz(path: Path) -> TrialData:

@@ -8,12 +8,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from predict.exceptions import UsageError
-from predict.raw._tms_eeg import (
-    TMS_EEG_MARKERS,
-    TmsEegOptions,
-    select_roi,
-    standard_positions,
-)
+from predict.raw._tms_eeg import TMS_EEG_MARKERS, TmsEegOptions
+from predict.raw._tms_eeg_roi import select_roi, standard_positions
 from predict.raw._tms_eeg_waveform import solve_scale, solve_template
 
 if TYPE_CHECKING:

@@ -79,6 +79,17 @@ def tms_eeg_continuous(
     return data, names, onsets
 
 
+def _eight_chars(x: float) -> float:
+    """``x`` rounded to what an EDF header's 8 characters hold with a sign."""
+    if x < 0.01:  # pyedflib writes small numbers as decimals: a power of ten
+        return float(10 ** np.ceil(np.log10(x)))
+    return next(
+        float(text)
+        for digits in range(7, 0, -1)
+        if len("-" + (text := f"{x:.{digits}g}")) <= 8
+    )
+
+
 def write_pyedflib(
     path: Path,
     data_uv: np.ndarray,
@@ -94,7 +105,7 @@ def write_pyedflib(
     import pyedflib.highlevel as edf
 
     values = np.asarray(data_uv, dtype=float) * scale
-    peak = float(np.abs(values).max()) * 1.1 or 1.0
+    peak = _eight_chars(float(np.abs(values).max()) * 1.1 or 1.0)
     headers = edf.make_signal_headers(
         labels,
         dimension=unit,
