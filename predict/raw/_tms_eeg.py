@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from predict.raw._common import Extraction, RawFileError, check_file
+from predict.raw._tms_eeg_clean import CleaningOptions
 from predict.raw._tms_eeg_read import SUFFIXES, TrialData, read_trials
 from predict.raw._tms_eeg_roi import roi_channels
 from predict.raw._units import Unit, check_amplitude
@@ -93,6 +94,15 @@ class TmsEegOptions(BaseModel):
         reads as volts; ``.npz`` and FIF hold volts), or the one given, for a
         file whose header is blank or wrong. A recording whose EEG RMS before
         the pulse is under 0.01 µV or over 10 mV is refused as a unit error.
+    pipeline : {"minimal", "standard"}, default="minimal"
+        ``"minimal"``: the steps of :func:`extract_tms_eeg` (rejection, the
+        average's cubic, baseline, low-pass). ``"standard"``: decay-artifact
+        fit, pulse interpolation, downsampling, band-pass and notch, bad
+        channels interpolated, rejection, ICA with TESA's component rules and
+        the average reference (:mod:`predict.raw._tms_eeg_clean`), then the
+        same peak measures.
+    cleaning : CleaningOptions
+        Settings of the ``standard`` pipeline.
 
     Examples
     --------
@@ -119,6 +129,8 @@ class TmsEegOptions(BaseModel):
     epoch_ms: Window = (-500.0, 500.0)
     annotation: str = Field("TMS", min_length=1)
     unit: Unit = "header"
+    pipeline: Literal["minimal", "standard"] = "minimal"
+    cleaning: CleaningOptions = Field(default_factory=CleaningOptions)
 
     @model_validator(mode="after")
     def _check_windows(self) -> TmsEegOptions:
@@ -136,6 +148,24 @@ class TmsEegOptions(BaseModel):
                 f"{self.epoch_ms}."
             )
         return self
+
+
+def local_mean_field_power(
+    average: Average, roi: Sequence[int], options: TmsEegOptions
+) -> float:
+    """Return the area (µV·s) of the ROI's local mean field power.
+
+    LMFP: the standard deviation across the ROI channels of the average at
+    each sample (Romero Lauro et al. 2014), integrated (trapezoid rule) over
+    ``gmfp_window_ms``; 0 with a single ROI channel.
+    """
+    from scipy.integrate import trapezoid
+
+    times_ms = average.times * 1000
+    lo, hi = options.gmfp_window_ms
+    window = (times_ms >= lo) & (times_ms <= hi)
+    lmfp = average.data[list(roi)][:, window].std(axis=0)
+    return float(trapezoid(lmfp, average.times[window]))
 
 
 @dataclass(frozen=True)
@@ -218,20 +248,32 @@ def extract_tms_eeg(
     )
     _check_covers(path, trials.times * 1000, options)
     _check_units(path, trials, options)
-    keep = reject_trials(path, trials, options)
-    roi, substitutes = roi_channels(trials.ch_names, options, path, trials.info)
-    weights = keep / keep.sum()
-    mean = np.tensordot(weights, trials.data, axes=(0, 0)) * 1e6
-    average = process_average(path, mean, trials.times, trials.sfreq, options)
+    extra: dict[str, float | int | str] = {"pipeline": options.pipeline}
+    if options.pipeline == "standard":
+        from predict.raw._tms_eeg_clean import clean_trials
+
+        cleaned = clean_trials(path, trials, options)
+        names, n_kept = cleaned.ch_names, cleaned.n_kept
+        average = Average(data=cleaned.data, times=cleaned.times)
+        extra |= cleaned.qc
+    else:
+        keep = reject_trials(path, trials, options)
+        names, n_kept = trials.ch_names, int(keep.sum())
+        weights = keep / keep.sum()
+        mean = np.tensordot(weights, trials.data, axes=(0, 0)) * 1e6
+        average = process_average(path, mean, trials.times, trials.sfreq, options)
+    roi, substitutes = roi_channels(names, options, path, trials.info)
     markers, latencies = measure(average, roi, options)
     qc: dict[str, float | int | str] = {
         "trials_total": trials.n_pulses,
-        "trials_kept": int(keep.sum()),
-        "channels": ",".join(trials.ch_names[i] for i in roi),
-        "n_channels": len(trials.ch_names),
+        "trials_kept": n_kept,
+        "channels": ",".join(names[i] for i in roi),
+        "n_channels": len(names),
         "substitutes": ", ".join(map(str, substitutes)),
         "excluded_channels": ",".join(trials.excluded),
         "unit": trials.unit,
+        "lmfp_auc": local_mean_field_power(average, roi, options),
+        **extra,
     }
     qc.update({f"{n}_lat_ms": latencies[n] for n, _ in COMPONENTS if n != "n100"})
     return Extraction(markers=markers, qc=qc)
