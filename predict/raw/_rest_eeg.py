@@ -42,7 +42,7 @@ class RestEegOptions(BaseModel):
         spectrum, it does not sharpen it.
     iaf_band : tuple of float, default=(7.0, 13.0)
         Band (Hz) searched for the individual alpha frequency.
-    iaf_method : {"peak", "cog"}, default="peak"
+    iaf_method : {"peak", "cog", "specparam"}, default="peak"
         ``"peak"``: frequency of the highest bin of the posterior spectrum
         (mean over ``iaf_channels``) inside ``iaf_band``, refined by a
         parabola through the log power of that bin and its two neighbours.
@@ -53,6 +53,10 @@ class RestEegOptions(BaseModel):
         ``nan`` when there is no alpha peak: no interior maximum (power
         rising to a band edge), a maximum below ``min_peak_ratio`` times the
         background, or (``"cog"``) no power above the background.
+        ``"specparam"``: centre frequency of the strongest periodic peak in
+        ``iaf_band`` of the spectrum parameterised as aperiodic 1/f plus
+        Gaussian peaks over ``total_band`` (FOOOF / specparam, Donoghue et
+        al. 2020; :mod:`predict.raw._iaf_specparam`), ``nan`` without one.
     iaf_channels : tuple of str, default=("O1", "O2", "Oz", "POz", "Pz", "P3", "P4")
         Posterior channels whose mean spectrum gives the IAF; those present
         are used.
@@ -94,7 +98,7 @@ class RestEegOptions(BaseModel):
     welch_seconds: float = Field(4.0, gt=0)
     fft_resolution_hz: float = Field(0.05, gt=0)
     iaf_band: Band = (7.0, 13.0)
-    iaf_method: Literal["peak", "cog"] = "peak"
+    iaf_method: Literal["peak", "cog", "specparam"] = "peak"
     iaf_channels: tuple[str, ...] = Field(
         ("O1", "O2", "Oz", "POz", "Pz", "P3", "P4"), min_length=1
     )
@@ -345,6 +349,10 @@ def _band_power(psd: np.ndarray, freqs: np.ndarray, band: Band) -> float:
 
 def _iaf(psd: np.ndarray, freqs: np.ndarray, options: RestEegOptions) -> float:
     """Return the IAF (Hz) of one spectrum as the options define it, or nan."""
+    if options.iaf_method == "specparam":
+        from predict.raw._iaf_specparam import specparam_iaf
+
+        return specparam_iaf(psd, freqs, options)
     low, high = options.iaf_band
     in_band = (freqs >= low) & (freqs <= high)
     inside = np.flatnonzero(in_band)
