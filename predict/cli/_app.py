@@ -119,6 +119,7 @@ def _register() -> None:
     from predict.cli import (
         _experiment,
         _features,
+        _qc,
         _report,
         _score,
         _simulate,
@@ -137,6 +138,7 @@ def _register() -> None:
     app.command("experiment")(friendly_errors(_experiment.experiment))
     app.command("score")(friendly_errors(_score.score))
     app.command("report")(friendly_errors(_report.report))
+    app.command("qc")(friendly_errors(_qc.qc))
 
 
 _register()

@@ -294,7 +294,13 @@ def measure(
         "substitutes": ", ".join(dict.fromkeys(map(str, substitutes))),
         "excluded_channels": ",".join(excluded),
     }
-    return Extraction(markers=markers, qc=qc)
+    signals = {
+        "freqs": freqs.astype(np.float32),
+        "psd": posterior_psd.astype(np.float32),
+        "iaf_hz": markers["eeg_iaf_hz"],
+        "iaf_band": options.iaf_band,
+    }
+    return Extraction(markers=markers, qc=qc, signals=signals)
 
 
 def _welch(

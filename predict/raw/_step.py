@@ -124,11 +124,17 @@ class RawReport:
     qc : pandas.DataFrame
         One row per patient with a file, columns ``<path column>:<figure>``
         (trials kept, channels used, ...), indexed by patient id.
+    signals : dict of str to dict of str to dict
+        Patient id -> path column -> what its QC picture draws (see
+        :mod:`predict.raw._qc_figures`).
     """
 
     read: dict[str, int] = field(default_factory=dict)
     failed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     qc: pd.DataFrame = field(default_factory=pd.DataFrame)
+    signals: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def n_failed(self) -> int:
@@ -369,6 +375,8 @@ def extract_markers(
             report.read[column] += 1
             for key, figure in extraction.qc.items():
                 qc.setdefault(pid, {})[f"{column}:{key}"] = figure
+            if extraction.signals:
+                report.signals.setdefault(pid, {})[column] = extraction.signals
     if qc:
         report.qc = pd.DataFrame.from_dict(qc, orient="index")
         report.qc.index.name = table.index.name

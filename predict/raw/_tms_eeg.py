@@ -276,7 +276,17 @@ def extract_tms_eeg(
         **extra,
     }
     qc.update({f"{n}_lat_ms": latencies[n] for n, _ in COMPONENTS if n != "n100"})
-    return Extraction(markers=markers, qc=qc)
+    signals = {
+        "times_ms": (average.times * 1000).astype(np.float32),
+        "average_uv": average.data.astype(np.float32),
+        "ch_names": list(names),
+        "roi": list(roi),
+        "peaks": {
+            n: (latencies[n], markers.get(f"tep_{n}_amp_uv", np.nan))
+            for n, _ in COMPONENTS
+        },
+    }
+    return Extraction(markers=markers, qc=qc, signals=signals)
 
 
 def reject_trials(path: Path, trials: TrialData, options: TmsEegOptions) -> np.ndarray:

@@ -84,6 +84,19 @@ def test_features_equal_the_ones_train_fits(tmp_path):
     assert result.fingerprint == fitted.fingerprint
     assert result.raw_report is not None
     assert result.raw_report.read["tms_eeg_path"] == 30
+    # the run logs each patient's QC pictures beside raw_qc.csv, hashed names
+    from mlflow.tracking import MlflowClient
+
+    from predict.tracking import log_training, tracking_run
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with tracking_run(uri, "raw", "qc") as run:
+        log_training(result, fitted)
+    client = MlflowClient(uri)
+    pictures = [a.path for a in client.list_artifacts(run.info.run_id, "raw_qc")]
+    assert len(pictures) == 60 and all(p.endswith(".png") for p in pictures)
+    ids = set(fitted.data.index.astype(str))
+    assert not any(pid in p for p in pictures for pid in ids)
 
 
 def test_read_cohort_with_raw_options_is_the_one_stage(few_files):
