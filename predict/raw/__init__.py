@@ -13,8 +13,10 @@ from predict.raw._step import (
     read_raw_markers,
 )
 from predict.raw._tms_eeg import TmsEegOptions, extract_tms_eeg
+from predict.raw._tms_eeg_clean import CleaningOptions
 
 __all__ = [
+    "CleaningOptions",
     "ConnectivityOptions",
     "EmgOptions",
     "Extraction",

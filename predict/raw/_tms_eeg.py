@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from predict.raw._common import Extraction, RawFileError, check_file
 from predict.raw._tms_eeg_clean import CleaningOptions
-from predict.raw._tms_eeg_read import SUFFIXES, TrialData, read_trials
+from predict.raw._tms_eeg_read import SUFFIXES, check_finite, read_trials
+from predict.raw._tms_eeg_reject import check_units, reject_trials
 from predict.raw._tms_eeg_roi import roi_channels
-from predict.raw._units import Unit, check_amplitude
+from predict.raw._units import Unit
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -247,11 +248,12 @@ def extract_tms_eeg(
         unit=options.unit,
     )
     _check_covers(path, trials.times * 1000, options)
-    _check_units(path, trials, options)
+    check_units(path, trials, options)
     extra: dict[str, float | int | str] = {"pipeline": options.pipeline}
     if options.pipeline == "standard":
         from predict.raw._tms_eeg_clean import clean_trials
 
+        check_finite(path, trials.data)
         cleaned = clean_trials(path, trials, options)
         names, n_kept = cleaned.ch_names, cleaned.n_kept
         average = Average(data=cleaned.data, times=cleaned.times)
@@ -261,6 +263,7 @@ def extract_tms_eeg(
         names, n_kept = trials.ch_names, int(keep.sum())
         weights = keep / keep.sum()
         mean = np.tensordot(weights, trials.data, axes=(0, 0)) * 1e6
+        check_finite(path, mean)
         average = process_average(path, mean, trials.times, trials.sfreq, options)
     roi, substitutes = roi_channels(names, options, path, trials.info)
     markers, latencies = measure(average, roi, options)
@@ -287,73 +290,6 @@ def extract_tms_eeg(
         },
     }
     return Extraction(markers=markers, qc=qc, signals=signals)
-
-
-def reject_trials(path: Path, trials: TrialData, options: TmsEegOptions) -> np.ndarray:
-    """Return the mask of trials kept by the peak-to-peak criterion.
-
-    A trial is kept when every channel's peak-to-peak voltage, outside the
-    artifact window, is at most ``options.reject_uv``.
-
-    Raises
-    ------
-    RawFileError
-        If fewer than ``options.min_trials`` trials are kept.
-    """
-    n_trials = trials.data.shape[0]
-    if n_trials < options.min_trials:
-        lost = trials.n_pulses - n_trials
-        why = (
-            f" ({lost} of its {trials.n_pulses} pulses lie too close to the "
-            "recording's edges or overlap a BAD annotation)"
-            if lost
-            else ""
-        )
-        raise RawFileError(
-            f"File '{path}' has too few pulses: {n_trials} complete epochs{why}, "
-            f"at least {options.min_trials} needed (`min_trials`)."
-        )
-    times_ms = trials.times * 1000
-    a0, a1 = options.artifact_window_ms
-    # Slices (views, no copy) before and after the artifact window.
-    start, stop = np.searchsorted(times_ms, a0), np.searchsorted(times_ms, a1, "right")
-    parts = [p for p in (trials.data[..., :start], trials.data[..., stop:]) if p.size]
-    top = np.max([p.max(axis=-1) for p in parts], axis=0)
-    bottom = np.min([p.min(axis=-1) for p in parts], axis=0)
-    over = (top - bottom) * 1e6 > options.reject_uv  # trials x channels
-    keep = ~over.any(axis=1)
-    if keep.sum() < options.min_trials:
-        worst = int(np.argmax(over.sum(axis=0)))
-        raise RawFileError(
-            f"File '{path}' is too noisy: {int(keep.sum())} of {len(keep)} trials "
-            f"kept (peak-to-peak <= {options.reject_uv:g} µV outside the artifact "
-            f"window on every channel), at least {options.min_trials} needed. "
-            f"Channel {trials.ch_names[worst]} exceeded it in "
-            f"{int(over[:, worst].sum())} trials (the most): mark it bad in the "
-            "file if it is broken, or raise `reject_uv`."
-        )
-    return keep
-
-
-def _check_units(path: Path, trials: TrialData, options: TmsEegOptions) -> None:
-    """Refuse samples whose RMS outside the artifact is no EEG's (a unit error).
-
-    The RMS of each channel over up to 20 trials, before and after the
-    artifact window (views, no copy of the recording); the median channel's.
-    """
-    times_ms = trials.times * 1000
-    a0, a1 = options.artifact_window_ms
-    start, stop = np.searchsorted(times_ms, a0), np.searchsorted(times_ms, a1, "right")
-    sample = trials.data[:20]
-    parts = [p for p in (sample[..., :start], sample[..., stop:]) if p.size]
-    sizes = np.array([p.shape[-1] for p in parts], dtype=float)
-    means = np.array([p.mean(axis=(0, 2)) for p in parts])  # parts x channels
-    squares = np.array([np.einsum("ijk,ijk->j", p, p) for p in parts])
-    n = sizes.sum() * sample.shape[0]
-    mean = (means * sizes[:, None]).sum(axis=0) / sizes.sum()
-    variance = np.clip(squares.sum(axis=0) / n - mean**2, 0, None)
-    rms_uv = float(np.median(np.sqrt(variance))) * 1e6
-    check_amplitude(f"File '{path}'", rms_uv, trials.unit, "tms_eeg", trials.scale)
 
 
 def _check_covers(path: Path, times_ms: np.ndarray, options: TmsEegOptions) -> None:

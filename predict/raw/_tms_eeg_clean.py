@@ -261,8 +261,8 @@ def clean_trials(path: Path, trials: TrialData, options: TmsEegOptions) -> Clean
     import mne
     from mne.baseline import rescale
 
-    from predict.raw._tms_eeg import reject_trials
     from predict.raw._tms_eeg_read import TrialData
+    from predict.raw._tms_eeg_reject import reject_trials
 
     times_ms = trials.times * 1000
     data = trials.data * 1e6

@@ -22,7 +22,7 @@ from predict.raw._units import Unit, unit_factors
 if TYPE_CHECKING:
     import mne
 
-__all__ = ["SUFFIXES", "TrialData", "read_trials"]
+__all__ = ["SUFFIXES", "TrialData", "check_finite", "read_trials"]
 
 #: File endings ``extract_tms_eeg`` accepts, lower case.
 SUFFIXES = ("-epo.fif", "-epo.fif.gz", ".vhdr", ".edf", ".npz")
@@ -127,12 +127,21 @@ def read_trials(
             unit=f"{unit} (forced)",
             scale=volts,
         )
-    if not np.all(np.isfinite(trials.data)):
+    return trials
+
+
+def check_finite(path: Path, values: np.ndarray) -> None:
+    """Raise when ``values`` (the trials, or their weighted sum) are not finite.
+
+    A NaN or inf in any trial makes every weighted sum of the trials non-finite
+    (``0 * nan`` is nan), so the ``minimal`` pipeline checks its average
+    instead of making a pass over every trial.
+    """
+    if not np.all(np.isfinite(values)):
         raise RawFileError(
             f"File '{path}' holds non-finite EEG samples (NaN or inf): expected "
             "finite voltages in every trial and channel."
         )
-    return trials
 
 
 def _from_epochs(
