@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mne
 import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -16,8 +17,10 @@ from tests.raw._other_tools import rest_eeg_raw, tms_eeg_continuous, write_pybv
 runner = CliRunner()
 
 
-def _table(folder):
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
     """Three patients: pybv TMS-EEG and MNE-exported resting EEG; one bad file."""
+    folder = tmp_path_factory.mktemp("lab")
     rows = []
     for i in range(3):
         data, names, onsets = tms_eeg_continuous(25, seed=i)
@@ -29,11 +32,11 @@ def _table(folder):
     rows[2]["tms_eeg_path"] = "missing.vhdr"
     table = pd.DataFrame(rows)
     table.to_csv(folder / "cohort.csv", index=False)
-    return table
+    return folder, table
 
 
-def test_qc_page_shows_every_patient_and_the_failures(tmp_path):
-    _table(tmp_path)
+def test_qc_page_shows_every_patient_and_the_failures(lab):
+    tmp_path, _ = lab
     config = {"features": {"tms_eeg": {}}, "raw": {"tms_eeg": {"min_trials": 20}}}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
     done = runner.invoke(
@@ -49,9 +52,10 @@ def test_qc_page_shows_every_patient_and_the_failures(tmp_path):
     assert "tms_eeg_path:trials_kept" in page
 
 
-def test_figures_are_written_under_the_names_given(tmp_path):
-    table = _table(tmp_path).set_index("patient_id").head(2)
-    _, report = extract_markers(table, RawOptions(), base_dir=tmp_path)
+def test_figures_are_written_under_the_names_given(lab, tmp_path):
+    folder, table = lab
+    table = table.set_index("patient_id").head(2)
+    _, report = extract_markers(table, RawOptions(), base_dir=folder)
     names = {"LAB-0": "a1b2", "LAB-1": "c3d4"}
     written = write_qc_figures(report, tmp_path / "png", names)
     assert sorted(p.name for p in written) == [
