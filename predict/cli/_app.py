@@ -18,6 +18,7 @@ from rich.markup import escape
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
+    from predict.raw import RawOptions
 
 __all__ = [
     "app",
@@ -73,16 +74,23 @@ def friendly_errors(command: F) -> F:
 
 
 def read_cohort_reporting(
-    path: Path, primary_scale: str | None = None, visits: Path | None = None
+    path: Path,
+    primary_scale: str | None = None,
+    visits: Path | None = None,
+    *,
+    raw: RawOptions | None = None,
 ) -> Cohort:
-    """Read a cohort table (and its visits), printing warnings to stderr."""
+    """Read a cohort table, its visits and (with ``raw``) its raw files.
+
+    Warnings go to stderr.
+    """
     import warnings
 
     from predict.cohort import read_cohort
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cohort = read_cohort(path, primary_scale=primary_scale, visits=visits)
+        cohort = read_cohort(path, primary_scale=primary_scale, visits=visits, raw=raw)
     for warning in caught:
         err_console.print(
             f"[yellow]Warning:[/yellow] {escape(str(warning.message))}",
@@ -127,6 +135,7 @@ def _register() -> None:
     from predict.cli import (
         _experiment,
         _features,
+        _qc,
         _report,
         _score,
         _simulate,
@@ -145,6 +154,7 @@ def _register() -> None:
     app.command("experiment")(friendly_errors(_experiment.experiment))
     app.command("score")(friendly_errors(_score.score))
     app.command("report")(friendly_errors(_report.report))
+    app.command("qc")(friendly_errors(_qc.qc))
 
 
 _register()

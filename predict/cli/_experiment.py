@@ -135,11 +135,14 @@ def experiment(
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
     spec, configs = load_study(study)
-    cohort = read_cohort_reporting(data, configs[0].primary_scale, visits)
+    first = read_cohort_reporting(
+        data, configs[0].primary_scale, visits, raw=configs[0].raw
+    )
     uri = resolve_tracking_uri(tracking_uri)
     results = {}
     skipped: dict[str, str] = {}
     for config in configs:
+        cohort = first.read_raw(config.raw)  # each config's raw options
         with tracking_run(uri, spec.name, str(config.name)):
             try:
                 result = run_training(

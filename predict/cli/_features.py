@@ -40,7 +40,9 @@ def features(
     if out.resolve() == data.resolve():
         raise UsageError(f"--out '{out}' is the input table: choose another file.")
     experiment = load_config(config)
-    cohort = read_cohort_reporting(data, experiment.primary_scale, visits)
+    cohort = read_cohort_reporting(
+        data, experiment.primary_scale, visits, raw=experiment.raw
+    )
     matrix = build_features(experiment, cohort)
     write_table(matrix, out, index=True)
     out_console.print(

@@ -165,7 +165,9 @@ def train(
     if storage is not None:
         tuning = experiment.tuning.model_copy(update={"storage": storage})
         experiment = experiment.model_copy(update={"tuning": tuning})
-    cohort = read_cohort_reporting(data, experiment.primary_scale, visits)
+    cohort = read_cohort_reporting(
+        data, experiment.primary_scale, visits, raw=experiment.raw
+    )
     if experiment.tuning.storage is not None:
         _announce_studies(experiment, cohort)
     uri = resolve_tracking_uri(tracking_uri, experiment.tracking.uri)
@@ -192,10 +194,8 @@ def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
     from predict.cohort._timepoint import cohort_at_config
     from predict.evaluation import create_studies
     from predict.evaluation._shared import redact_url
-    from predict.raw import read_raw_markers
 
-    cohort, _ = read_raw_markers(cohort, experiment.raw)  # the one train() fits
-    cohort = cohort_at_config(cohort, experiment.predict_at)
+    cohort = cohort_at_config(cohort, experiment.predict_at)  # as train() fits
     names = create_studies(experiment, cohort)
     url = redact_url(str(experiment.tuning.storage))
     job = names[-1].removesuffix("-final")

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from predict.cohort import Cohort, CohortSummary
+    from predict.raw import RawOptions
 
 __all__ = ["render_site_effects", "render_summary", "render_visits", "validate"]
 
@@ -60,11 +61,14 @@ def render_summary(summary: CohortSummary, console: Console) -> None:
     console.print(columns)
 
 
-def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> Cohort:
+def render_raw_files(
+    cohort: Cohort, console: Console, *, read: RawOptions | None
+) -> Cohort:
     """Print how many raw files each path column names, and which are missing.
 
-    With ``read``, also read the files (default options, failures reported)
-    and return the cohort with their markers; otherwise return ``cohort``.
+    With ``read`` options, also read the files (every failure reported, as
+    with ``on_error: missing``) and return the cohort with their markers;
+    otherwise return ``cohort``.
     """
     from rich.table import Table
 
@@ -83,10 +87,9 @@ def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> Cohort:
             column, str(len(named)), escape(quote_ids(absent)) if absent else "0"
         )
     console.print(files)
-    if read:
-        from predict.raw import RawOptions, read_raw_markers
-
-        cohort, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
+    if read is not None:
+        cohort = cohort.read_raw(read.model_copy(update={"on_error": "missing"}))
+        report = cohort.raw_report
         assert report is not None  # only called for cohorts with path columns
         console.print(escape(report.summary()), soft_wrap=True)
         for failures in report.failed.values():
@@ -153,11 +156,20 @@ def validate(
         typer.Option(
             "--read-raw",
             help="Also read every raw file named by a path column, report the "
-            "ones that give no markers (default options) and include the markers "
-            "read in the site-effect diagnostics.",
+            "ones that give no markers and include the markers read in the "
+            "site-effect diagnostics.",
         ),
     ] = False,
     visits: Annotated[Path | None, visits_option] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="YAML experiment config whose raw: block --read-raw reads the "
+            "files with (default: the default raw options).",
+        ),
+    ] = None,
 ) -> None:
     """Check a cohort table (and its visits) against the contract and summarise it.
 
@@ -168,13 +180,25 @@ def validate(
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.cohort import summarize_cohort
     from predict.harmonize import site_predictability
+    from predict.raw import RawOptions
 
+    options = None
+    if config is not None:
+        from predict.config import load_config
+
+        options = load_config(config).raw
+    if read_raw:
+        options = options or RawOptions()
+    elif options is not None:
+        from predict.exceptions import UsageError
+
+        raise UsageError("--config sets how --read-raw reads files: add --read-raw.")
     cohort = read_cohort_reporting(data, primary_scale, visits)
     render_summary(summarize_cohort(cohort), out_console)
     if cohort.visits is not None:
         render_visits(cohort, out_console)
     if cohort.path_columns:  # site effects then include markers read from files
-        cohort = render_raw_files(cohort, out_console, read=read_raw)
+        cohort = render_raw_files(cohort, out_console, read=options)
     if len(cohort.sites) >= 2:
         render_site_effects(site_predictability(cohort), out_console)
     out_console.print(

@@ -30,6 +30,7 @@ from predict.exceptions import CohortError, CohortWarning
 if TYPE_CHECKING:
     from predict.cohort._timepoint import TimePoint
     from predict.cohort._visits import Visits
+    from predict.raw import RawOptions, RawReport
 
 __all__ = ["CLINICAL_COLUMNS", "Cohort", "read_cohort"]
 
@@ -80,6 +81,15 @@ class Cohort:
         after :meth:`at`, only the visits eligible at the time point.
     time_point : TimePoint or None
         Set by :meth:`at`: when predictions from this cohort are made.
+    raw_options : RawOptions or None
+        The options its path columns' files were read with (see
+        :meth:`read_raw`); ``None`` while they are unread.
+    raw_report : RawReport or None
+        What reading them gave (files read, failures, quality control);
+        ``None`` while unread or without path columns.
+    folder : pathlib.Path or None
+        Folder relative raw-file paths resolve against, when given to
+        :func:`read_cohort` (otherwise the table file's folder).
     """
 
     data: pd.DataFrame
@@ -93,6 +103,9 @@ class Cohort:
     source: Path | None
     visits: Visits | None = None
     time_point: TimePoint | None = None
+    raw_options: RawOptions | None = None
+    raw_report: RawReport | None = None
+    folder: Path | None = None
 
     @cached_property
     def fingerprint(self) -> str:
@@ -117,7 +130,41 @@ class Cohort:
     @property
     def base_dir(self) -> Path | None:
         """Folder that relative raw-file paths are resolved against."""
+        if self.folder is not None:
+            return self.folder
         return self.source.parent if self.source is not None else None
+
+    def read_raw(self, options: RawOptions | None = None) -> Cohort:
+        """Return the cohort with the markers its path columns' files give.
+
+        The package's one raw stage: :func:`read_cohort` (``raw=``), training,
+        feature building, workers and scoring all read files through here, so
+        they see the same markers. Reading again with the options already
+        used returns the cohort itself (files are cached by content).
+
+        Parameters
+        ----------
+        options : RawOptions or None, default=None
+            Reader options (a config's ``raw:`` block); defaults when ``None``.
+
+        Returns
+        -------
+        cohort : Cohort
+            Re-validated with each file's markers in its modality's columns,
+            with :attr:`raw_options` and :attr:`raw_report` set.
+
+        Raises
+        ------
+        RawExtractionError
+            With ``on_error: "error"``, for the first file that gives no
+            markers, naming the patient, the path column and the file.
+        """
+        from predict.raw import RawOptions, read_raw_markers
+
+        options = options if options is not None else RawOptions()
+        if self.raw_options == options:
+            return self
+        return read_raw_markers(self, options)[0]
 
     @property
     def sites(self) -> list[str]:
@@ -214,6 +261,8 @@ def read_cohort(
     *,
     primary_scale: str | None = None,
     visits: str | Path | pd.DataFrame | None = None,
+    raw: RawOptions | None = None,
+    base_dir: str | Path | None = None,
 ) -> Cohort:
     """Read and validate a cohort table.
 
@@ -229,6 +278,14 @@ def read_cohort(
         A visits table (one row per patient and visit, see the contract's
         "Visits" section), validated against the cohort's patients and, when
         the table has an ``endpoint_day`` column, its endpoints.
+    raw : RawOptions or None, default=None
+        Read the files named by the path columns with these options (a
+        config's ``raw:`` block, see :meth:`Cohort.read_raw`) and fill their
+        markers in; ``None`` leaves the files unread (training and scoring
+        read them with their config's options).
+    base_dir : str, path-like or None, default=None
+        Folder relative raw-file paths resolve against; by default the table
+        file's folder (the working directory for a DataFrame).
 
     Returns
     -------
@@ -241,6 +298,9 @@ def read_cohort(
         Listing every problem, each with the column, the first offending
         patient ids and what was expected (a ``VisitsError`` for the
         visits table).
+    RawExtractionError
+        With ``raw`` given and its ``on_error: "error"``, for the first file
+        that gives no markers.
 
     Warns
     -----
@@ -258,11 +318,11 @@ def read_cohort(
     (50, 'hamd17')
     """
     if isinstance(source, pd.DataFrame):
-        raw, path = source, None
+        read, path = source, None
     else:
         path = Path(source)
-        raw = read_table(path)
-    result = validate_table(raw)
+        read = read_table(path)
+    result = validate_table(read)
     problems = result.problems
     table = result.table
     scale = None
@@ -292,7 +352,7 @@ def read_cohort(
 
         endpoint = table["endpoint_day"] if "endpoint_day" in table else None
         visit_table = read_visits(visits, table.index, endpoint_days=endpoint)
-    return Cohort(
+    cohort = Cohort(
         data=table,
         modalities=modalities,
         marker_columns=markers,
@@ -307,4 +367,6 @@ def read_cohort(
         ignored_columns=tuple(result.ignored),
         source=path,
         visits=visit_table,
+        folder=Path(base_dir) if base_dir is not None else None,
     )
+    return cohort if raw is None else cohort.read_raw(raw)

@@ -276,6 +276,7 @@ def create_studies(config: ExperimentConfig, cohort: Cohort) -> list[str]:
             "pass --storage (for example sqlite:///studies.db)."
         )
     storage = open_storage(config.tuning.storage)
+    cohort = cohort.read_raw(config.raw)  # the table train fits and workers check
     data, y = target_of(config, cohort)
     positions: list[OuterFold | None] = [*outer_folds(config, data, y), None]
     key = job_key(config, cohort)

@@ -226,9 +226,9 @@ def train(
         )
     from predict.cohort._timepoint import cohort_at_config
     from predict.features import resolve_features
-    from predict.raw import read_raw_markers
 
-    cohort, raw_report = read_raw_markers(cohort, config.raw)
+    cohort = cohort.read_raw(config.raw)  # no-op when read with these options
+    raw_report = cohort.raw_report
     cohort = cohort_at_config(cohort, config.predict_at)  # later visits stop here
     # After the raw stage and the prediction time: markers read from files and
     # visit columns count as data.

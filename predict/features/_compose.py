@@ -110,7 +110,9 @@ def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     config : ExperimentConfig
         A validated configuration (see :func:`predict.config.load_config`).
     cohort : Cohort
-        A validated cohort (see :func:`predict.read_cohort`).
+        A validated cohort (see :func:`predict.read_cohort`); files named by
+        its path columns are read with ``config.raw`` unless it was read with
+        those options already.
 
     Returns
     -------
@@ -128,6 +130,7 @@ def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     """
     from predict.cohort._timepoint import cohort_at_config
 
+    cohort = cohort.read_raw(config.raw)  # the markers training sees
     cohort = cohort_at_config(cohort, config.predict_at)
     used = resolve_features(config, cohort).used
     union: Any = make_features(used, primary_scale=config.primary_scale)

@@ -15,9 +15,11 @@ from predict.raw._step import (
     read_raw_markers,
 )
 from predict.raw._tms_eeg import TmsEegOptions, extract_tms_eeg
+from predict.raw._tms_eeg_clean import CleaningOptions
 
 __all__ = [
     "BoldOptions",
+    "CleaningOptions",
     "ConnectivityOptions",
     "EmgOptions",
     "Extraction",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from predict.exceptions import PredictError
 
@@ -32,10 +33,14 @@ class Extraction:
         Quality-control figures, keyed without a modality prefix so they never
         become model input (for example ``{"trials_kept": 87, "channels":
         "F3,F1,FC3"}``).
+    signals : dict of str to object
+        What the QC pictures draw (a TEP average, a spectrum), as small
+        float32 arrays; empty for readers without pictures.
     """
 
     markers: dict[str, float]
     qc: dict[str, float | int | str] = field(default_factory=dict)
+    signals: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def check_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -10,7 +9,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from predict.raw._annotations import honour_bad
+from predict.raw._channels import Substitute, eeg_channels, file_positions, resolve
 from predict.raw._common import Extraction, RawFileError, check_file
+from predict.raw._units import Unit, check_amplitude, unit_factors
 
 if TYPE_CHECKING:
     import mne
@@ -40,7 +42,7 @@ class RestEegOptions(BaseModel):
         spectrum, it does not sharpen it.
     iaf_band : tuple of float, default=(7.0, 13.0)
         Band (Hz) searched for the individual alpha frequency.
-    iaf_method : {"peak", "cog"}, default="peak"
+    iaf_method : {"peak", "cog", "specparam"}, default="peak"
         ``"peak"``: frequency of the highest bin of the posterior spectrum
         (mean over ``iaf_channels``) inside ``iaf_band``, refined by a
         parabola through the log power of that bin and its two neighbours.
@@ -51,6 +53,10 @@ class RestEegOptions(BaseModel):
         ``nan`` when there is no alpha peak: no interior maximum (power
         rising to a band edge), a maximum below ``min_peak_ratio`` times the
         background, or (``"cog"``) no power above the background.
+        ``"specparam"``: centre frequency of the strongest periodic peak in
+        ``iaf_band`` of the spectrum parameterised as aperiodic 1/f plus
+        Gaussian peaks over ``total_band`` (FOOOF / specparam, Donoghue et
+        al. 2020; :mod:`predict.raw._iaf_specparam`), ``nan`` without one.
     iaf_channels : tuple of str, default=("O1", "O2", "Oz", "POz", "Pz", "P3", "P4")
         Posterior channels whose mean spectrum gives the IAF; those present
         are used.
@@ -72,10 +78,19 @@ class RestEegOptions(BaseModel):
         Alpha band (Hz) for the asymmetry.
     max_substitute_distance_m : float, default=0.06
         When none of a channel group (or one channel of the asymmetry pair) is
-        in the file, the nearest channel of the file (standard 10-05
-        positions, a lateral channel of the same side for a lateral one)
-        replaces each missing one, if it lies within this distance in metres;
-        otherwise the recording is rejected.
+        in the file, the nearest channel of the file (a lateral channel of
+        the same side for a lateral one) replaces each missing one, if it lies
+        within this distance in metres of the missing one's standard 10-05
+        position; otherwise the recording is rejected. Positions are in MNE's
+        head frame: the file's digitised ones where it has them, else the
+        standard ones of the channel names (:mod:`predict.raw._channels`).
+        Channel names are matched after :func:`~predict.raw._channels.normalise`
+        (``EEG F3-REF`` is ``F3``); ECG, EOG and EMG channels are never used.
+    unit : {"header", "V", "mV", "uV", "nV"}, default="header"
+        Unit of the samples: the header's (EDF ``nV`` corrected, which MNE
+        reads as volts), or the one given, for a file whose header is blank
+        or wrong. A recording whose EEG RMS is under 0.01 µV or over 10 mV is
+        refused as a unit error naming the header's unit.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -83,7 +98,7 @@ class RestEegOptions(BaseModel):
     welch_seconds: float = Field(4.0, gt=0)
     fft_resolution_hz: float = Field(0.05, gt=0)
     iaf_band: Band = (7.0, 13.0)
-    iaf_method: Literal["peak", "cog"] = "peak"
+    iaf_method: Literal["peak", "cog", "specparam"] = "peak"
     iaf_channels: tuple[str, ...] = Field(
         ("O1", "O2", "Oz", "POz", "Pz", "P3", "P4"), min_length=1
     )
@@ -94,6 +109,7 @@ class RestEegOptions(BaseModel):
     asymmetry_pair: tuple[str, str] = ("F4", "F3")
     alpha_band: Band = (8.0, 13.0)
     max_substitute_distance_m: float = Field(0.06, gt=0)
+    unit: Unit = "header"
 
     @model_validator(mode="after")
     def _check_bands(self) -> RestEegOptions:
@@ -129,8 +145,10 @@ def extract_rest_eeg(
         (``ln P_alpha(F4) - ln P_alpha(F3)``). QC: ``duration_s``,
         ``sfreq``, ``n_segments`` (Welch segments in the data not annotated
         ``BAD``), ``iaf_channels``, ``theta_channels``,
-        ``asymmetry_channels`` and ``substitutes`` (``"F4->F8"``, comma
-        separated, empty when none).
+        ``asymmetry_channels``, ``substitutes`` (``"F4->F8 (5.8 cm)"``:
+        absent channel, stand-in and their head-frame distance, comma
+        separated, empty when none) and ``excluded_channels`` (EEG-typed
+        channels left out by name, such as ``ECG``).
 
     Raises
     ------
@@ -153,13 +171,17 @@ def extract_rest_eeg(
     {'eeg_iaf_hz': 9.5, 'eeg_theta_frontal_rel': 0.25, 'eeg_alpha_asym': 0.1}
     >>> folder.cleanup()
     """
+    import mne
+
     options = RestEegOptions() if options is None else options
     path = check_file(path, SUFFIXES)
-    raw = _read(path)
-    return measure(raw, options, source=f"'{path}'")
+    with mne.use_log_level("error"):  # no "Omitting ... samples" on the console
+        raw, declared, scale = _read(path, options)
+        return measure(raw, options, source=f"'{path}'", declared=declared, scale=scale)
 
 
-def _read(path: Path) -> mne.io.BaseRaw:
+def _read(path: Path, options: RestEegOptions) -> tuple[mne.io.BaseRaw, str, float]:
+    """Read a recording, BAD markers honoured and units corrected."""
     import mne
 
     name = path.name.lower()
@@ -175,11 +197,26 @@ def _read(path: Path) -> mne.io.BaseRaw:
             f"Cannot read resting EEG file '{path}': {exc}. Expected a readable "
             f"BrainVision, EDF or MNE raw FIF recording."
         ) from exc
-    return raw
+    honour_bad(raw)  # Comment/BAD_segment is left out of the spectra
+    eeg, _ = eeg_channels(raw.info)
+    factors, declared, scale = unit_factors(
+        path, getattr(raw, "_orig_units", {}) or {}, eeg, options.unit
+    )
+    for ch, factor in factors.items():
+        if factor != 1.0:
+            raw.apply_function(lambda x, f=factor: x * f, picks=[ch], verbose="error")
+    if options.unit != "header":
+        declared = f"{options.unit} (forced; header {declared})"
+    return raw, declared, scale
 
 
 def measure(
-    raw: mne.io.BaseRaw, options: RestEegOptions, *, source: str = "recording"
+    raw: mne.io.BaseRaw,
+    options: RestEegOptions,
+    *,
+    source: str = "recording",
+    declared: str = "'V'",
+    scale: float = 1.0,
 ) -> Extraction:
     """Measure the resting-EEG markers of an in-memory recording.
 
@@ -191,29 +228,39 @@ def measure(
         Measurement settings.
     source : str, default="recording"
         How messages name the recording (the quoted file name).
+    declared : str, default="'V'"
+        The unit the file's header declares, for the unit check's message.
+    scale : float, default=1.0
+        Volts per number the file stores, as read (for that message).
 
     Returns
     -------
     extraction : Extraction
         As :func:`extract_rest_eeg` returns it.
     """
-    bads = set(raw.info["bads"])
-    good = [
-        ch
-        for ch, kind in zip(raw.ch_names, raw.get_channel_types(), strict=True)
-        if kind == "eeg" and ch not in bads
-    ]
+    good, excluded = eeg_channels(raw.info)
     if not good:
         raise RawFileError(
             f"Resting EEG {source} has no good EEG channel (channels: "
             f"{', '.join(raw.ch_names) or 'none'})."
         )
     eeg = raw.copy().pick(good)
-    substitutes: list[str] = []
-    posterior = _resolve(eeg, options.iaf_channels, options, source, substitutes)
-    frontal = _resolve(eeg, options.theta_channels, options, source, substitutes)
-    right = _resolve(eeg, options.asymmetry_pair[:1], options, source, substitutes)
-    left = _resolve(eeg, options.asymmetry_pair[1:], options, source, substitutes)
+    samples = eeg.get_data(reject_by_annotation="omit", verbose="error")
+    centred = samples - samples.mean(axis=1, keepdims=True)
+    rms_uv = float(np.median(np.sqrt((centred**2).mean(axis=1)))) * 1e6
+    check_amplitude(f"Resting EEG {source}", rms_uv, declared, "rest_eeg", scale)
+    positions = file_positions(eeg.info, eeg.ch_names)
+    substitutes: list[Substitute] = []
+    groups = [
+        options.iaf_channels,
+        options.theta_channels,
+        options.asymmetry_pair[:1],
+        options.asymmetry_pair[1:],
+    ]
+    posterior, frontal, right, left = (
+        _resolve(eeg, positions, group, options, source, substitutes)
+        for group in groups
+    )
     if right == left:
         raise RawFileError(
             f"Resting EEG {source}: the asymmetry pair {options.asymmetry_pair} "
@@ -244,9 +291,16 @@ def measure(
         "iaf_channels": ",".join(posterior),
         "theta_channels": ",".join(frontal),
         "asymmetry_channels": f"{right[0]},{left[0]}",
-        "substitutes": ",".join(dict.fromkeys(substitutes)),
+        "substitutes": ", ".join(dict.fromkeys(map(str, substitutes))),
+        "excluded_channels": ",".join(excluded),
     }
-    return Extraction(markers=markers, qc=qc)
+    signals = {
+        "freqs": freqs.astype(np.float32),
+        "psd": posterior_psd.astype(np.float32),
+        "iaf_hz": markers["eeg_iaf_hz"],
+        "iaf_band": options.iaf_band,
+    }
+    return Extraction(markers=markers, qc=qc, signals=signals)
 
 
 def _welch(
@@ -286,7 +340,9 @@ def _welch(
         verbose="error",
     )
     psd, freqs = spectrum.get_data(return_freqs=True)
-    good = raw.get_data(picks=picks[:1], reject_by_annotation="omit").shape[1]
+    good = raw.get_data(
+        picks=picks[:1], reject_by_annotation="omit", verbose="error"
+    ).shape[1]
     n_segments = max(0, 1 + (good - n_per_seg) // (n_per_seg - n_per_seg // 2))
     return np.asarray(psd), np.asarray(freqs), int(n_segments)
 
@@ -299,6 +355,10 @@ def _band_power(psd: np.ndarray, freqs: np.ndarray, band: Band) -> float:
 
 def _iaf(psd: np.ndarray, freqs: np.ndarray, options: RestEegOptions) -> float:
     """Return the IAF (Hz) of one spectrum as the options define it, or nan."""
+    if options.iaf_method == "specparam":
+        from predict.raw._iaf_specparam import specparam_iaf
+
+        return specparam_iaf(psd, freqs, options)
     low, high = options.iaf_band
     in_band = (freqs >= low) & (freqs <= high)
     inside = np.flatnonzero(in_band)
@@ -326,74 +386,28 @@ def _iaf(psd: np.ndarray, freqs: np.ndarray, options: RestEegOptions) -> float:
     return float(np.sum(freqs[inside] * excess) / excess.sum())
 
 
-@functools.cache
-def _positions() -> dict[str, np.ndarray]:
-    """Return standard 10-05 positions (metres) keyed by lower-case name."""
-    import mne
-
-    name = (
-        "colin27_1005"
-        if "colin27_1005" in mne.channels.get_builtin_montages()
-        else "standard_1005"
-    )
-    montage = mne.channels.make_standard_montage(name)
-    return {
-        k.lower(): np.asarray(v) for k, v in montage.get_positions()["ch_pos"].items()
-    }
-
-
-def _normalise(name: str) -> str:
-    """Lower-case channel name without an ``EEG`` prefix or ``-REF`` suffix."""
-    name = name.strip().lower()
-    if name.startswith("eeg "):
-        name = name[4:].strip()
-    for suffix in ("-ref", "-avg", "-le"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return name
-
-
 def _resolve(
-    raw: mne.io.BaseRaw,
+    eeg: mne.io.BaseRaw,
+    positions: dict[str, np.ndarray],
     wanted: tuple[str, ...],
     options: RestEegOptions,
     source: str,
-    substitutes: list[str],
+    substitutes: list[Substitute],
 ) -> list[str]:
     """File channels for ``wanted``: those present, else the nearest ones."""
-    by_name = {_normalise(ch): ch for ch in raw.ch_names}
-    present = [by_name[w.lower()] for w in wanted if w.lower() in by_name]
-    if present:
-        return list(dict.fromkeys(present))
-    standard = _positions()
-    located: dict[str, np.ndarray] = {}
-    for ch in raw.ch_names:
-        pos = standard.get(_normalise(ch))
-        if pos is None:
-            loc = raw.info["chs"][raw.ch_names.index(ch)]["loc"][:3]
-            pos = loc if np.all(np.isfinite(loc)) and np.any(loc != 0) else None
-        if pos is not None:
-            located[ch] = pos
-    found = []
-    for w in wanted:
-        target = standard.get(w.lower())
-        if target is None:
-            continue
-        lateral = abs(target[0]) > 0.01
-        candidates = {
-            ch: float(np.linalg.norm(pos - target))
-            for ch, pos in located.items()
-            if not lateral or (pos[0] * target[0] > 0 and abs(pos[0]) > 0.01)
-        }
-        if candidates:
-            best = min(candidates, key=candidates.__getitem__)
-            if candidates[best] <= options.max_substitute_distance_m:
-                found.append(best)
-                substitutes.append(f"{w}->{best}")
+    found, subs = resolve(
+        eeg.ch_names,
+        positions,
+        wanted,
+        max_distance_m=options.max_substitute_distance_m,
+        same_side=True,
+    )
     if not found:
         raise RawFileError(
             f"Resting EEG {source} has none of the channels {', '.join(wanted)} and "
             f"no channel within {options.max_substitute_distance_m * 100:g} cm of "
-            f"them; channels in the file: {', '.join(raw.ch_names)}."
+            f"them (head-frame positions); channels in the file: "
+            f"{', '.join(eeg.ch_names)}."
         )
-    return list(dict.fromkeys(found))
+    substitutes += subs
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +15,6 @@ from predict.raw._rest_eeg import (
     RestEegOptions,
     _band_power,
     _iaf,
-    _positions,
     _welch,
 )
 
@@ -177,7 +177,7 @@ def simulate_rest_eeg(
     width = rng.uniform(0.4, 0.7)
     data = _BACKGROUND_UV * shaped(background, noise(n_ch))
     alpha_phases = noise(n_ch)
-    positions = _positions()
+    positions = _template_positions()
     y = np.array([positions[ch.lower()][1] for ch in CHANNELS])
     gain = _ALPHA_UV * (0.35 + 0.65 / (1 + np.exp(y / 0.02)))
 
@@ -326,3 +326,19 @@ def _check(markers: Mapping[str, float], duration_s: float, sfreq: float) -> dic
     if sfreq < 100:
         raise UsageError(f"sfreq must be at least 100 Hz; got {sfreq}.")
     return targets
+
+
+@functools.cache
+def _template_positions() -> dict[str, np.ndarray]:
+    """Return standard 10-05 template positions (m) by lower-case name."""
+    import mne
+
+    name = (
+        "colin27_1005"
+        if "colin27_1005" in mne.channels.get_builtin_montages()
+        else "standard_1005"
+    )
+    montage = mne.channels.make_standard_montage(name)
+    return {
+        k.lower(): np.asarray(v) for k, v in montage.get_positions()["ch_pos"].items()
+    }

@@ -9,9 +9,9 @@ cross-validation is the same as applying it in every fold; ``train`` does it
 once, and the bundle applies it to new patients with the same options.
 
 Results are cached in memory by the file's content (SHA-256 of the file and
-its companions, such as a BrainVision ``.eeg``/``.vmrk`` or a ``.npy``'s label
-list) and the options, so a file is read once per process however often it
-is scored.
+of every file its reader opens: the ``DataFile`` and ``MarkerFile`` a
+BrainVision header names, a ``.npy``'s label list) and the options, so a
+file is read once per process however often it is scored.
 """
 
 from __future__ import annotations
@@ -142,11 +142,17 @@ class RawReport:
     qc : pandas.DataFrame
         One row per patient with a file, columns ``<path column>:<figure>``
         (trials kept, channels used, ...), indexed by patient id.
+    signals : dict of str to dict of str to dict
+        Patient id -> path column -> what its QC picture draws (see
+        :mod:`predict.raw._qc_figures`).
     """
 
     read: dict[str, int] = field(default_factory=dict)
     failed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     qc: pd.DataFrame = field(default_factory=pd.DataFrame)
+    signals: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def n_failed(self) -> int:
@@ -174,19 +180,39 @@ _DIGESTS: dict[tuple[tuple[str, int, int, int], ...], str] = {}
 
 
 def _companions(path: Path) -> list[Path]:
-    """Return the files that belong to ``path``: same folder, its name's stem.
+    """Return the files the reader of ``path`` opens besides ``path`` itself.
 
-    ``P1.vhdr`` -> ``P1.eeg``, ``P1.vmrk``; ``P1.npy`` -> ``P1.labels.txt``,
+    A BrainVision header -> the ``DataFile`` and ``MarkerFile`` it names
+    (which need not share its stem); ``P1.npy`` -> ``P1.labels.txt``,
     ``P1.json``; a BOLD series -> its fMRIPrep confounds and sidecars; a
     folder (FreeSurfer ``stats/``) -> its ``.stats`` files. The file itself
     is not in the list.
     """
+    if path.suffix.lower() == ".vhdr":
+        return _brainvision_files(path)
     if path.is_dir():
         return sorted(p for p in path.glob("*.stats") if p.is_file())[:64]
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     pattern = f"{glob.escape(stem)}.*"
     found = [p for p in path.parent.glob(pattern) if p.is_file() and p != path]
     return sorted({*found, *bold_companions(path)})
+
+
+def _brainvision_files(header: Path) -> list[Path]:
+    """Return the data and marker files a ``.vhdr`` names, inside its folder."""
+    try:
+        text = header.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    named = []
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().lower() in ("datafile", "markerfile") and value.strip():
+            candidate = header.parent / value.strip()
+            inside = candidate.resolve().is_relative_to(header.parent.resolve())
+            if inside and candidate.is_file() and candidate != header:
+                named.append(candidate)
+    return named
 
 
 def file_digest(path: Path) -> str:
@@ -378,6 +404,8 @@ def extract_markers(
             report.read[column] += 1
             for key, figure in extraction.qc.items():
                 qc.setdefault(pid, {})[f"{column}:{key}"] = figure
+            if extraction.signals:
+                report.signals.setdefault(pid, {})[column] = extraction.signals
     if qc:
         report.qc = pd.DataFrame.from_dict(qc, orient="index")
         report.qc.index.name = table.index.name
@@ -389,13 +417,14 @@ def read_raw_markers(
 ) -> tuple[Cohort, RawReport | None]:
     """Return the cohort with markers from its raw files, and the report.
 
-    Training, workers and ``rtms-predict train --storage`` all read a cohort
-    through here, so they fit (and fingerprint) the same table.
+    What :meth:`predict.cohort.Cohort.read_raw` (and ``read_cohort(...,
+    raw=...)``) runs; use those.
 
     Parameters
     ----------
     cohort : Cohort
-        A validated cohort; relative paths resolve against its table's folder.
+        A validated cohort; relative paths resolve against its
+        :attr:`~predict.cohort.Cohort.base_dir`.
     options : RawOptions or None, default=None
         Reader options; defaults when ``None``.
 
@@ -403,9 +432,10 @@ def read_raw_markers(
     -------
     cohort : Cohort
         Re-validated with the extracted markers (so each modality counts as
-        present for patients whose file gave markers).
+        present for patients whose file gave markers), with ``raw_options``
+        and ``raw_report`` set.
     report : RawReport or None
-        ``None``, with the cohort unchanged, when it has no path columns.
+        ``None``, with the table unchanged, when it has no path columns.
 
     Raises
     ------
@@ -415,17 +445,22 @@ def read_raw_markers(
     from predict.cohort import read_cohort
     from predict.cohort._visits import read_visit_markers
 
+    options = options if options is not None else RawOptions()
     if cohort.visits is not None and cohort.visits.path_columns:
         visits = read_visit_markers(cohort.visits, options)  # visits' own files
         cohort = dataclasses.replace(cohort, visits=visits)
     if not cohort.path_columns:
-        return cohort, None
+        return dataclasses.replace(cohort, raw_options=options, raw_report=None), None
     table, report = extract_markers(cohort.data, options, base_dir=cohort.base_dir)
     derived = [c for c in table.columns if spec_for(str(c)) is None]  # pct_change
     filled = read_cohort(
         table.drop(columns=derived), primary_scale=cohort.primary_scale
     )
-    return (
-        dataclasses.replace(filled, source=cohort.source, visits=cohort.visits),
-        report,
-    )
+    return dataclasses.replace(
+        filled,
+        source=cohort.source,
+        visits=cohort.visits,
+        folder=cohort.folder,
+        raw_options=options,
+        raw_report=report,
+    ), report

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from predict.raw._common import Extraction, RawFileError, check_file
-from predict.raw._tms_eeg_read import SUFFIXES, TrialData, read_trials
+from predict.raw._tms_eeg_clean import CleaningOptions
+from predict.raw._tms_eeg_read import SUFFIXES, check_finite, read_trials
+from predict.raw._tms_eeg_reject import check_units, reject_trials
+from predict.raw._tms_eeg_roi import roi_channels
+from predict.raw._units import Unit
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -62,8 +65,16 @@ class TmsEegOptions(BaseModel):
         (matched case-insensitively).
     n_roi_channels : int, default=3
         Channels averaged into the ROI signal: the first ``n_roi_channels``
-        of ``roi`` present; when fewer are present, the channels nearest to
-        ``roi[0]`` (standard 10-05 positions) fill up the ROI.
+        of ``roi`` present (names matched after
+        :func:`~predict.raw._channels.normalise`, so ``EEG F3-REF`` is
+        ``F3``); when fewer are present, each absent one of ``roi`` in turn
+        is replaced by the nearest unused channel within
+        ``max_substitute_distance_m`` (head-frame positions: digitised ones
+        where the file has them, else standard 10-05 ones of the names).
+    max_substitute_distance_m : float, default=0.05
+        Furthest (m) a stand-in may lie from the standard position of the ROI
+        channel it replaces (F3's neighbours AF3, FC3, F1, F5 lie 3-3.6 cm
+        away, Fp1 6.2 cm).
     n45_ms, p60_ms, n100_ms, p180_ms : tuple of float
         Search windows (ms) of the components, defaults (35, 55), (50, 75),
         (85, 140) and (150, 250). N components are the minimum of the ROI
@@ -73,8 +84,26 @@ class TmsEegOptions(BaseModel):
     epoch_ms : tuple of float, default=(-500.0, 500.0)
         Epochs cut around each pulse of a continuous recording (ms).
     annotation : str, default="TMS"
-        Description of the pulse annotations in continuous recordings; a
-        BrainVision marker ``"<type>/TMS"`` (``"Comment/TMS"``) also matches.
+        Description of the pulse annotations in continuous recordings,
+        matched case-insensitively (runs of spaces collapsed), whole or after
+        a marker type: ``"TMS"`` matches ``Comment/TMS``, ``"S 1"`` matches
+        BrainVision's ``Stimulus/S  1``. Annotations whose last part starts
+        with ``BAD`` (``BAD_segment``, ``Comment/BAD_segment``) drop the
+        epochs they overlap, in every format.
+    unit : {"header", "V", "mV", "uV", "nV"}, default="header"
+        Unit of the samples: the header's (EDF ``nV`` corrected, which MNE
+        reads as volts; ``.npz`` and FIF hold volts), or the one given, for a
+        file whose header is blank or wrong. A recording whose EEG RMS before
+        the pulse is under 0.01 µV or over 10 mV is refused as a unit error.
+    pipeline : {"minimal", "standard"}, default="minimal"
+        ``"minimal"``: the steps of :func:`extract_tms_eeg` (rejection, the
+        average's cubic, baseline, low-pass). ``"standard"``: decay-artifact
+        fit, pulse interpolation, downsampling, band-pass and notch, bad
+        channels interpolated, rejection, ICA with TESA's component rules and
+        the average reference (:mod:`predict.raw._tms_eeg_clean`), then the
+        same peak measures.
+    cleaning : CleaningOptions
+        Settings of the ``standard`` pipeline.
 
     Examples
     --------
@@ -92,6 +121,7 @@ class TmsEegOptions(BaseModel):
     min_trials: int = Field(20, ge=1)
     roi: tuple[str, ...] = Field(("F3", "F1", "FC3", "F5", "FC1"), min_length=1)
     n_roi_channels: int = Field(3, ge=1)
+    max_substitute_distance_m: float = Field(0.05, gt=0)
     n45_ms: Window = (35.0, 55.0)
     p60_ms: Window = (50.0, 75.0)
     n100_ms: Window = (85.0, 140.0)
@@ -99,6 +129,9 @@ class TmsEegOptions(BaseModel):
     gmfp_window_ms: Window = (15.0, 250.0)
     epoch_ms: Window = (-500.0, 500.0)
     annotation: str = Field("TMS", min_length=1)
+    unit: Unit = "header"
+    pipeline: Literal["minimal", "standard"] = "minimal"
+    cleaning: CleaningOptions = Field(default_factory=CleaningOptions)
 
     @model_validator(mode="after")
     def _check_windows(self) -> TmsEegOptions:
@@ -116,6 +149,24 @@ class TmsEegOptions(BaseModel):
                 f"{self.epoch_ms}."
             )
         return self
+
+
+def local_mean_field_power(
+    average: Average, roi: Sequence[int], options: TmsEegOptions
+) -> float:
+    """Return the area (µV·s) of the ROI's local mean field power.
+
+    LMFP: the standard deviation across the ROI channels of the average at
+    each sample (Romero Lauro et al. 2014), integrated (trapezoid rule) over
+    ``gmfp_window_ms``; 0 with a single ROI channel.
+    """
+    from scipy.integrate import trapezoid
+
+    times_ms = average.times * 1000
+    lo, hi = options.gmfp_window_ms
+    window = (times_ms >= lo) & (times_ms <= hi)
+    lmfp = average.data[list(roi)][:, window].std(axis=0)
+    return float(trapezoid(lmfp, average.times[window]))
 
 
 @dataclass(frozen=True)
@@ -182,8 +233,10 @@ def extract_tms_eeg(
     ------
     RawFileError
         If the file is missing, of an unknown format, unreadable, lacks what
-        its format needs, does not cover the windows, or keeps fewer than
-        ``min_trials`` trials.
+        its format needs, does not cover the windows, has samples whose RMS
+        is no EEG's (a unit error, naming the header's unit), has fewer than
+        ``min_trials`` pulses, or keeps fewer than ``min_trials`` trials (naming
+        the channel that rejected most).
     """
     options = options or TmsEegOptions()
     path = check_file(path, SUFFIXES)
@@ -192,50 +245,51 @@ def extract_tms_eeg(
         path,
         annotation=options.annotation,
         epoch_s=(epoch[0] / 1000, epoch[1] / 1000),
+        unit=options.unit,
     )
     _check_covers(path, trials.times * 1000, options)
-    keep = reject_trials(path, trials, options)
-    roi = select_roi(trials.ch_names, options, path)
-    weights = keep / keep.sum()
-    mean = np.tensordot(weights, trials.data, axes=(0, 0)) * 1e6
-    average = process_average(path, mean, trials.times, trials.sfreq, options)
+    check_units(path, trials, options)
+    extra: dict[str, float | int | str] = {"pipeline": options.pipeline}
+    if options.pipeline == "standard":
+        from predict.raw._tms_eeg_clean import clean_trials
+
+        check_finite(path, trials.data)
+        cleaned = clean_trials(path, trials, options)
+        names, n_kept = cleaned.ch_names, cleaned.n_kept
+        average = Average(data=cleaned.data, times=cleaned.times)
+        extra |= cleaned.qc
+    else:
+        keep = reject_trials(path, trials, options)
+        names, n_kept = trials.ch_names, int(keep.sum())
+        weights = keep / keep.sum()
+        mean = np.tensordot(weights, trials.data, axes=(0, 0)) * 1e6
+        check_finite(path, mean)
+        average = process_average(path, mean, trials.times, trials.sfreq, options)
+    roi, substitutes = roi_channels(names, options, path, trials.info)
     markers, latencies = measure(average, roi, options)
     qc: dict[str, float | int | str] = {
         "trials_total": trials.n_pulses,
-        "trials_kept": int(keep.sum()),
-        "channels": ",".join(trials.ch_names[i] for i in roi),
-        "n_channels": len(trials.ch_names),
+        "trials_kept": n_kept,
+        "channels": ",".join(names[i] for i in roi),
+        "n_channels": len(names),
+        "substitutes": ", ".join(map(str, substitutes)),
+        "excluded_channels": ",".join(trials.excluded),
+        "unit": trials.unit,
+        "lmfp_auc": local_mean_field_power(average, roi, options),
+        **extra,
     }
     qc.update({f"{n}_lat_ms": latencies[n] for n, _ in COMPONENTS if n != "n100"})
-    return Extraction(markers=markers, qc=qc)
-
-
-def reject_trials(path: Path, trials: TrialData, options: TmsEegOptions) -> np.ndarray:
-    """Return the mask of trials kept by the peak-to-peak criterion.
-
-    A trial is kept when every channel's peak-to-peak voltage, outside the
-    artifact window, is at most ``options.reject_uv``.
-
-    Raises
-    ------
-    RawFileError
-        If fewer than ``options.min_trials`` trials are kept.
-    """
-    times_ms = trials.times * 1000
-    a0, a1 = options.artifact_window_ms
-    # Slices (views, no copy) before and after the artifact window.
-    start, stop = np.searchsorted(times_ms, a0), np.searchsorted(times_ms, a1, "right")
-    parts = [p for p in (trials.data[..., :start], trials.data[..., stop:]) if p.size]
-    top = np.max([p.max(axis=-1) for p in parts], axis=0)
-    bottom = np.min([p.min(axis=-1) for p in parts], axis=0)
-    keep = ((top - bottom) * 1e6 <= options.reject_uv).all(axis=1)
-    if keep.sum() < options.min_trials:
-        raise RawFileError(
-            f"File '{path}' is too noisy: {int(keep.sum())} of {len(keep)} trials "
-            f"kept (peak-to-peak <= {options.reject_uv:g} µV outside the artifact "
-            f"window on every channel), at least {options.min_trials} needed."
-        )
-    return keep
+    signals = {
+        "times_ms": (average.times * 1000).astype(np.float32),
+        "average_uv": average.data.astype(np.float32),
+        "ch_names": list(names),
+        "roi": list(roi),
+        "peaks": {
+            n: (latencies[n], markers.get(f"tep_{n}_amp_uv", np.nan))
+            for n, _ in COMPONENTS
+        },
+    }
+    return Extraction(markers=markers, qc=qc, signals=signals)
 
 
 def _check_covers(path: Path, times_ms: np.ndarray, options: TmsEegOptions) -> None:
@@ -325,50 +379,3 @@ def measure(
     markers["tep_n100_lat_ms"] = latencies["n100"]
     markers["tep_gmfp_auc"] = float(trapezoid(gmfp, average.times[window]))
     return {k: markers[k] for k in TMS_EEG_MARKERS}, latencies
-
-
-@cache
-def standard_positions() -> dict[str, np.ndarray]:
-    """Return standard 10-05 positions (m) by upper-case channel name.
-
-    MNE's ``colin27_1005`` montage (formerly ``standard_1005``).
-    """
-    import mne
-
-    montage = mne.channels.make_standard_montage("colin27_1005")
-    return {k.upper(): v for k, v in montage.get_positions()["ch_pos"].items()}
-
-
-def select_roi(
-    ch_names: Sequence[str], options: TmsEegOptions, path: Path | None = None
-) -> list[int]:
-    """Return the indices of the ROI channels in ``ch_names``.
-
-    The first ``n_roi_channels`` of ``options.roi`` present; when fewer are
-    present, the other channels nearest to ``options.roi[0]`` on the standard
-    10-05 montage complete the list.
-
-    Raises
-    ------
-    RawFileError
-        If no ROI channel is present and no channel has a standard position.
-    """
-    upper = [c.upper() for c in ch_names]
-    chosen = [upper.index(c.upper()) for c in options.roi if c.upper() in upper]
-    chosen = chosen[: options.n_roi_channels]
-    if len(chosen) < options.n_roi_channels:
-        pos = standard_positions()
-        target = pos.get(options.roi[0].upper())
-        candidates = [i for i, c in enumerate(upper) if c in pos and i not in chosen]
-        if target is not None and candidates:
-            dist = [np.linalg.norm(pos[upper[i]] - target) for i in candidates]
-            order = np.argsort(dist, kind="stable")
-            need = options.n_roi_channels - len(chosen)
-            chosen += [candidates[i] for i in order[:need]]
-    if not chosen:
-        raise RawFileError(
-            f"File '{path}': none of the ROI channels {list(options.roi)} is present"
-            " and no channel has a standard 10-05 position to find the nearest "
-            f"ones (channels: {', '.join(ch_names)})."
-        )
-    return chosen

@@ -7,18 +7,22 @@ checks what each format must hold and names the file in every error.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from predict.raw._annotations import honour_bad, pulse_descriptions
+from predict.raw._channels import eeg_channels
 from predict.raw._common import RawFileError
+from predict.raw._units import Unit, unit_factors
 
 if TYPE_CHECKING:
     import mne
 
-__all__ = ["SUFFIXES", "TrialData", "read_trials"]
+__all__ = ["SUFFIXES", "TrialData", "check_finite", "read_trials"]
 
 #: File endings ``extract_tms_eeg`` accepts, lower case.
 SUFFIXES = ("-epo.fif", "-epo.fif.gz", ".vhdr", ".edf", ".npz")
@@ -45,6 +49,16 @@ class TrialData:
         Pulses in the file; larger than ``n_trials`` when MNE could not cut some
         epochs (too close to the recording's edges or overlapping a ``BAD_``
         annotation).
+    info : mne.Info or None, default=None
+        The EEG channels' measurement info (digitised positions), ``None``
+        for ``.npz`` files.
+    excluded : tuple of str, default=()
+        Channels typed EEG left out by name (ECG, EOG, EMG, triggers).
+    unit : str, default="V"
+        The unit the file declares for its EEG samples (as read, before
+        MNE's scaling to volts), for messages.
+    scale : float, default=1.0
+        Volts per number the file stores (first EEG channel), as read.
     """
 
     data: np.ndarray
@@ -52,6 +66,10 @@ class TrialData:
     ch_names: tuple[str, ...]
     tmin: float
     n_pulses: int
+    info: mne.Info | None = None
+    excluded: tuple[str, ...] = ()
+    unit: str = "V"
+    scale: float = 1.0
 
     @property
     def times(self) -> np.ndarray:
@@ -60,7 +78,11 @@ class TrialData:
 
 
 def read_trials(
-    path: Path, *, annotation: str, epoch_s: tuple[float, float]
+    path: Path,
+    *,
+    annotation: str,
+    epoch_s: tuple[float, float],
+    unit: Unit = "header",
 ) -> TrialData:
     """Read one TMS-EEG recording into trials.
 
@@ -73,6 +95,9 @@ def read_trials(
         BrainVision marker ``"<type>/<annotation>"`` (``"Comment/TMS"``) matches.
     epoch_s : tuple of float
         Start and end of the epochs cut around each pulse, in seconds.
+    unit : {"header", "V", "mV", "uV", "nV"}, default="header"
+        The samples' unit: the header's (EDF ``nV`` corrected; ``.npz`` and
+        FIF samples are volts), or the one given.
 
     Returns
     -------
@@ -83,33 +108,54 @@ def read_trials(
     RawFileError
         If the file cannot be read or does not hold what its format needs.
     """
+    import mne
+
     name = path.name.lower()
-    if name.endswith(".npz"):
-        trials = _read_npz(path)
-    elif name.endswith((".vhdr", ".edf")):
-        trials = _read_continuous(path, annotation, epoch_s)
-    else:
-        trials = _read_fif(path)
-    if not np.all(np.isfinite(trials.data)):
-        raise RawFileError(
-            f"File '{path}' holds non-finite EEG samples (NaN or inf): expected "
-            "finite voltages in every trial and channel."
+    with mne.use_log_level("error"):
+        if name.endswith(".npz"):
+            trials = _read_npz(path)
+        elif name.endswith((".vhdr", ".edf")):
+            trials = _read_continuous(path, annotation, epoch_s, unit)
+        else:
+            trials = _read_fif(path)
+    if unit != "header" and not name.endswith((".vhdr", ".edf")):
+        factors, _, volts = unit_factors(path, {}, trials.ch_names, unit)
+        scale = np.array([factors[c] for c in trials.ch_names])
+        trials = dataclasses.replace(
+            trials,
+            data=trials.data * scale[:, None],
+            unit=f"{unit} (forced)",
+            scale=volts,
         )
     return trials
 
 
-def _from_epochs(path: Path, epochs: mne.BaseEpochs, n_pulses: int) -> TrialData:
-    """Pick the good EEG channels of ``epochs`` and return their trials."""
-    import mne
+def check_finite(path: Path, values: np.ndarray) -> None:
+    """Raise when ``values`` (the trials, or their weighted sum) are not finite.
 
-    picks = mne.pick_types(epochs.info, eeg=True, exclude="bads")
+    A NaN or inf in any trial makes every weighted sum of the trials non-finite
+    (``0 * nan`` is nan), so the ``minimal`` pipeline checks its average
+    instead of making a pass over every trial.
+    """
+    if not np.all(np.isfinite(values)):
+        raise RawFileError(
+            f"File '{path}' holds non-finite EEG samples (NaN or inf): expected "
+            "finite voltages in every trial and channel."
+        )
+
+
+def _from_epochs(
+    path: Path, epochs: mne.BaseEpochs, n_pulses: int, unit: str = "V"
+) -> TrialData:
+    """Pick the good EEG channels of ``epochs`` and return their trials."""
+    picks, excluded = eeg_channels(epochs.info)
     if len(picks) == 0:
         raise RawFileError(
             f"File '{path}' has no good EEG channel (channel types "
             f"{sorted(set(epochs.get_channel_types()))}, bad channels "
             f"{epochs.info['bads']}): expected EEG channels."
         )
-    eeg = epochs if len(picks) == len(epochs.ch_names) else epochs.pick(picks)
+    eeg = epochs if picks == epochs.ch_names else epochs.pick(picks)
     if len(eeg) == 0:
         raise RawFileError(
             f"File '{path}' has no complete epoch around its {n_pulses} pulses: "
@@ -121,6 +167,9 @@ def _from_epochs(path: Path, epochs: mne.BaseEpochs, n_pulses: int) -> TrialData
         ch_names=tuple(eeg.ch_names),
         tmin=float(eeg.times[0]),
         n_pulses=n_pulses,
+        info=eeg.info,
+        excluded=tuple(excluded),
+        unit=unit,
     )
 
 
@@ -138,7 +187,7 @@ def _read_fif(path: Path) -> TrialData:
 
 
 def _read_continuous(
-    path: Path, annotation: str, epoch_s: tuple[float, float]
+    path: Path, annotation: str, epoch_s: tuple[float, float], unit: Unit
 ) -> TrialData:
     import mne
 
@@ -153,16 +202,17 @@ def _read_continuous(
         raise RawFileError(
             f"File '{path}' could not be read as a continuous recording ({exc})."
         ) from exc
+    honour_bad(raw)  # Comment/BAD_segment: epochs overlapping it are dropped
     descriptions = sorted(set(raw.annotations.description))
-    pulses = [
-        d for d in descriptions if d == annotation or d.endswith(f"/{annotation}")
-    ]
+    pulses = pulse_descriptions(descriptions, annotation)
     if not pulses:
         found = ", ".join(repr(d) for d in descriptions) or "none"
         raise RawFileError(
             f"File '{path}' has no '{annotation}' annotation marking the TMS pulses "
-            f"(annotations found: {found}): set the pulse annotation's description "
-            "in the options if the file uses another name."
+            f"(annotations found: {found}; matched case-insensitively, whole or "
+            "after a marker type such as 'Comment/'): set the pulse annotation's "
+            "description in the options (`raw: {tms_eeg: {annotation: ...}}`) if "
+            "the file uses another name."
         )
     events, _ = mne.events_from_annotations(
         raw, event_id=dict.fromkeys(pulses, 1), verbose="error"
@@ -181,7 +231,14 @@ def _read_continuous(
         raise RawFileError(
             f"File '{path}' could not be epoched around its pulses ({exc})."
         ) from exc
-    return _from_epochs(path, epochs, len(events))
+    trials = _from_epochs(path, epochs, len(events))
+    factors, declared, volts = unit_factors(
+        path, getattr(raw, "_orig_units", {}) or {}, trials.ch_names, unit
+    )
+    scale = np.array([factors[c] for c in trials.ch_names])
+    data = trials.data if np.all(scale == 1) else trials.data * scale[:, None]
+    shown = declared if unit == "header" else f"{unit} (forced; header {declared})"
+    return dataclasses.replace(trials, data=data, unit=shown, scale=volts)
 
 
 def _read_npz(path: Path) -> TrialData:

@@ -8,12 +8,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from predict.exceptions import UsageError
-from predict.raw._tms_eeg import (
-    TMS_EEG_MARKERS,
-    TmsEegOptions,
-    select_roi,
-    standard_positions,
-)
+from predict.raw._tms_eeg import TMS_EEG_MARKERS, TmsEegOptions
+from predict.raw._tms_eeg_roi import select_roi, standard_positions
 from predict.raw._tms_eeg_waveform import solve_scale, solve_template
 
 if TYPE_CHECKING:
@@ -166,7 +162,8 @@ def write_tms_eeg(
     for k in range(n_trials):
         noise[k, :, before[k] : before[k] + n_times] += fixed[k]
     template = solve_template(values, times, sfreq, options)
-    roi = select_roi(names, options)
+    # no distance limit: a 2-channel montage has no channel near F3 at all
+    roi = select_roi(names, options.model_copy(update={"max_substitute_distance_m": 1}))
     mean_uv = np.zeros((n_channels, n_times))
     for k in range(n_trials):
         mean_uv += noise[k, :, before[k] : before[k] + n_times] * (1e6 / n_trials)

@@ -256,6 +256,7 @@ def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> P
     from predict import __version__
 
     path = Path(path)
+    cohort = cohort.read_raw(result.config.raw)  # the markers the model was fit on
     boosters: list[Any] = []
 
     def to_ref(model: Any) -> XGBoostRef:

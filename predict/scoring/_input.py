@@ -20,7 +20,7 @@ from predict.cohort._contract import NOT_INPUT
 from predict.scoring._ignored import warn_ignored
 
 if TYPE_CHECKING:
-    from predict.cohort import Cohort
+    pass
 
 __all__ = ["read_input"]
 
@@ -76,6 +76,8 @@ def read_input(
     """
     from predict.cohort import read_cohort
     from predict.exceptions import UsageError
+    from predict.raw import RawOptions
+    from predict.raw._step import RAW_LABELS
 
     time_point = metadata.get("predict_at")
     if visits is not None and time_point is None:
@@ -85,10 +87,17 @@ def read_input(
         )
     table = _frame(data)
     table = table.drop(columns=[c for c in NOT_INPUT if c in table.columns])
-    cohort = read_cohort(table, visits=visits)
+    options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
+    base_dir = Path(data).parent if isinstance(data, str | Path) else None
+    # The raw stage, for the patients' and their visits' files.
+    cohort = read_cohort(table, visits=visits, raw=options, base_dir=base_dir)
     notes: dict[str, list[str]] = {}
-    if cohort.path_columns or (cohort.visits and cohort.visits.path_columns):
-        cohort = _read_raw(cohort, data, metadata, notes)
+    report = cohort.raw_report
+    for column, failures in (report.failed if report else {}).items():
+        for pid, reason in failures:
+            notes.setdefault(pid, []).append(
+                f"{RAW_LABELS[column]} file gave no markers ({reason})"
+            )
     warn_ignored(metadata, cohort.data, stacklevel=4)
     if time_point is None:
         return cohort.data, notes
@@ -99,33 +108,3 @@ def read_input(
     for pid, lines in visit_notes(cohort).items():
         notes.setdefault(pid, []).extend(lines)
     return cohort.data, notes
-
-
-def _read_raw(
-    cohort: Cohort,
-    data: Any,
-    metadata: Mapping[str, Any],
-    notes: dict[str, list[str]],
-) -> Cohort:
-    """Return the cohort with the markers of its (and its visits') raw files."""
-    import dataclasses
-
-    from predict.cohort import read_cohort
-    from predict.cohort._visits import read_visit_markers
-    from predict.raw import RawOptions, extract_markers
-    from predict.raw._step import RAW_LABELS
-
-    options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
-    visits = cohort.visits
-    if visits is not None and visits.path_columns:
-        visits = read_visit_markers(visits, options)
-    if not cohort.path_columns:
-        return dataclasses.replace(cohort, visits=visits)
-    base_dir = Path(data).parent if isinstance(data, str | Path) else None
-    filled, report = extract_markers(cohort.data, options, base_dir=base_dir)
-    for column, failures in report.failed.items():
-        for pid, reason in failures:
-            notes.setdefault(pid, []).append(
-                f"{RAW_LABELS[column]} file gave no markers ({reason})"
-            )
-    return dataclasses.replace(read_cohort(filled), visits=visits)

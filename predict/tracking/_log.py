@@ -266,6 +266,10 @@ def log_training(
             qc = raw.qc.copy()
             qc.index = pd.Index(hash_ids(qc.index, salt), name="patient_hash")
             qc.to_csv(folder / "raw_qc.csv")
+            from predict.raw._qc_figures import write_qc_figures
+
+            names = dict(zip(raw.qc.index.astype(str), qc.index, strict=True))
+            write_qc_figures(raw, folder / "raw_qc", names)  # TEP and spectra
         if not result.site_metrics().empty:
             result.site_metrics().to_csv(folder / "site_metrics.csv")
         mlflow.log_artifacts(str(folder))

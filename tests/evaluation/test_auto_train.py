@@ -110,13 +110,20 @@ def test_bundle_card_and_report_say_what_was_left_out(without_fc):
     model = load_model(path)
     features = model.metadata["features"]
     assert features["requested"] == "auto"
-    assert features["used"] == ["clinical", "tms_eeg", "tms_emg", "rest_eeg", "bdnf"]
+    assert features["used"] == [
+        "clinical",
+        "tms_eeg",
+        "tms_emg",
+        "rest_eeg",
+        "bdnf",
+        "mri",
+    ]
     assert features["left_out"]["connectivity"]["prefix"] == "fc_"
     card = model.card()
     assert card["training_data"]["features"] == features
     assert any("Trained without connectivity" in x for x in card["limitations"])
     page = render_report(model)
-    assert "clinical, tms_eeg, tms_emg, rest_eeg, bdnf (features: auto)" in page
+    assert "clinical, tms_eeg, tms_emg, rest_eeg, bdnf, mri (features: auto)" in page
     assert "left out: connectivity (no patient has any fc_* value" in page
 
 

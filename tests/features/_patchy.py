@@ -42,6 +42,11 @@ MODALITY_COLUMNS: dict[str, dict[str, tuple[float, float]]] = {
         "bdnf_serum_ng_ml": (25.0, 6.0),
         "bdnf_val66met": (0.0, 0.0),
     },
+    "mri": {
+        "mri_hippocampus_vol_mm3": (7600.0, 700.0),
+        "mri_racc_thickness_mm": (2.8, 0.2),
+        "mri_amygdala_vol_mm3": (3100.0, 300.0),
+    },
 }
 MARKER_MODALITIES = tuple(MODALITY_COLUMNS)
 

@@ -133,7 +133,7 @@ def test_missing_channel_is_replaced_by_nearest_same_side(tmp_path):
     raw = _sines({**POSTERIOR, **FRONTAL, "F8": [(10.0, 3.0)], "Cz": [(10.0, 1.0)]})
     raw.drop_channels(["F4"])
     extraction = extract_rest_eeg(_save(raw, tmp_path))
-    assert extraction.qc["substitutes"] == "F4->F8"
+    assert extraction.qc["substitutes"] == "F4->F8 (5.8 cm)"
     assert extraction.qc["asymmetry_channels"] == "F8,F3"
     assert extraction.qc["theta_channels"] == "Fz,F3"
     np.testing.assert_allclose(

@@ -146,23 +146,41 @@ def test_too_few_trials_kept_is_an_error(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("channels", "first"),
+    ("channels", "expected", "substitutes"),
     [
-        pytest.param(["AF3", "FC5", "C3", "Fz", "Oz", "P4"], [], id="no-roi"),
-        pytest.param(["Oz", "FC1", "C3", "Fz", "AF3", "P4"], ["FC1"], id="one-roi"),
+        pytest.param(
+            ["AF3", "FC5", "C3", "Fz", "Oz", "P4"],
+            "AF3,Fz,C3",
+            "F3->AF3 (3.6 cm), F1->Fz (2.9 cm), FC3->C3 (3.6 cm)",
+            id="no-roi",
+        ),
+        pytest.param(
+            ["Oz", "FC1", "C3", "Fz", "AF3", "P4"],
+            "FC1,AF3,Fz",
+            "F3->AF3 (3.6 cm), F1->Fz (2.9 cm)",
+            id="one-roi",
+        ),
     ],
 )
-def test_roi_falls_back_to_channels_nearest_f3(tmp_path, channels, first):
-    pos = mne.channels.make_standard_montage("colin27_1005").get_positions()
-    ch_pos = pos["ch_pos"]
-    others = [c for c in channels if c not in first]
-    others.sort(key=lambda c: np.linalg.norm(ch_pos[c] - ch_pos["F3"]))
-    expected = (first + others)[:3]
+def test_absent_roi_channels_get_the_nearest_stand_in(
+    tmp_path, channels, expected, substitutes
+):
+    # head-frame distances of MNE's colin27 10-05 montage, by hand: F3-AF3
+    # 3.57 cm, F1-Fz 2.94 cm, FC3-C3 3.6 cm (FC5 lies nearer F5); never Oz, P4
     data = np.broadcast_to(SIGNAL, (25, len(channels), SIGNAL.size))
     path = _npz(tmp_path / "cap.npz", data, channels)
     got = extract_tms_eeg(path)
-    assert got.qc["channels"] == ",".join(expected)
-    assert "Oz" not in expected and "P4" not in expected
+    assert got.qc["channels"] == expected
+    assert got.qc["substitutes"] == substitutes
+
+
+def test_a_far_channel_never_stands_in_for_the_roi(tmp_path):
+    data = np.broadcast_to(SIGNAL, (25, 2, SIGNAL.size))
+    path = _npz(tmp_path / "fp1.npz", data, ["Fp1", "Oz"])  # Fp1 is 6.2 cm from F3
+    with pytest.raises(RawFileError, match=r"no channel lies within 5 cm"):
+        extract_tms_eeg(path)
+    wide = TmsEegOptions(max_substitute_distance_m=0.07)
+    assert extract_tms_eeg(path, wide).qc["channels"] == "Fp1"
 
 
 def test_no_roi_and_no_standard_channel_is_an_error(tmp_path):
