@@ -26,6 +26,13 @@ def score(
         float,
         typer.Option(help="Coverage of the conformal statement.", min=0.5, max=0.99),
     ] = 0.9,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder raw files named by path columns must stay inside "
+            "(default: the table's folder)."
+        ),
+    ] = None,
 ) -> None:
     """Score new patients: probability, uncertainty, class, reasons, warnings."""
     from predict._atomic import atomic_path
@@ -33,7 +40,7 @@ def score(
     from predict.scoring import load_model
 
     predictor = load_model(model, coverage=coverage)
-    scores = predictor.predict(data)
+    scores = predictor.predict(data, data_root=data_root)
     with atomic_path(out) as tmp:
         if output_format == "json":
             scores.reset_index().to_json(tmp, orient="records", indent=2)

@@ -128,6 +128,13 @@ def train(
             "the studies, for workers and resuming (default: config, in memory)."
         ),
     ] = None,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder raw files named by path columns must stay inside "
+            "(default: the config's raw.root, else the table's folder)."
+        ),
+    ] = None,
 ) -> None:
     """Evaluate a config with nested cross-validation and save the final model.
 
@@ -147,6 +154,9 @@ def train(
     experiment = load_config(config)
     if name is not None:
         experiment = experiment.model_copy(update={"name": name})
+    if data_root is not None:
+        raw = experiment.raw.model_copy(update={"root": str(data_root)})
+        experiment = experiment.model_copy(update={"raw": raw})
     if storage is not None:
         tuning = experiment.tuning.model_copy(update={"storage": storage})
         experiment = experiment.model_copy(update={"tuning": tuning})

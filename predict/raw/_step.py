@@ -34,6 +34,7 @@ from predict.exceptions import PredictError
 from predict.raw._common import Extraction, RawFileError
 from predict.raw._connectivity import ConnectivityOptions, extract_connectivity
 from predict.raw._emg import RATIOS, EmgOptions, extract_emg
+from predict.raw._paths import PathRefusedError, SizeLimits, check_size, contain
 from predict.raw._rest_eeg import RestEegOptions, extract_rest_eeg
 from predict.raw._rest_eeg_write import REST_EEG_MARKERS
 from predict.raw._tms_eeg import TMS_EEG_MARKERS, TmsEegOptions, extract_tms_eeg
@@ -89,7 +90,14 @@ class RawOptions(BaseModel):
     on_error : {"error", "missing"}, default="error"
         What a missing, unreadable or too-noisy file does: stop with an error
         naming the patient and the file, or make that patient's modality
-        missing and count it in the report.
+        missing and count it in the report. A path leaving the data root is
+        always an error.
+    root : str or None, default=None
+        The data root path columns must stay inside (relative to the working
+        directory); the table's folder when ``None``. ``--data-root`` on the
+        command line takes precedence.
+    max_mb : SizeLimits
+        Largest file read per modality, in MiB, checked before reading.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -99,6 +107,8 @@ class RawOptions(BaseModel):
     connectivity: ConnectivityOptions = Field(default_factory=ConnectivityOptions)
     emg: EmgOptions = Field(default_factory=EmgOptions)
     on_error: Literal["error", "missing"] = "error"
+    root: str | None = None
+    max_mb: SizeLimits = Field(default_factory=SizeLimits)
 
 
 def _readers() -> dict[str, Callable[[Path, Any], Extraction]]:
@@ -241,9 +251,9 @@ def _check_ranges(extraction: Extraction, path: Path) -> None:
 
 
 def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
-    if not path.is_file():
-        raise RawFileError(f"File '{path}' does not exist or is not a file.")
-    sub = getattr(options, _OPTION_OF[column])
+    key_ = _OPTION_OF[column]
+    check_size(path, getattr(options.max_mb, key_), key_, RAW_LABELS[column])
+    sub = getattr(options, key_)
     key = (file_digest(path), f"{column}:{sub.model_dump_json()}")
     if key not in _CACHE:
         try:
@@ -254,7 +264,7 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
             except Exception as exc:  # a reader's library failing on odd data
                 raise RawFileError(
                     f"File '{path}' could not be turned into markers "
-                    f"({type(exc).__name__}: {exc})."
+                    f"({type(exc).__name__}: {str(exc)[:200]})."
                 ) from exc
             _check_ranges(extraction, path)
             if not any(math.isfinite(v) for v in extraction.markers.values()):
@@ -272,11 +282,8 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
     return cached
 
 
-def _resolve(value: str, base_dir: Path | None) -> Path:
-    path = Path(value).expanduser()
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    return path
+def _resolve(value: str, base_dir: Path | None, root: Path) -> Path:
+    return contain(value, root, base_dir)
 
 
 def extract_markers(
@@ -284,6 +291,7 @@ def extract_markers(
     options: RawOptions | None = None,
     *,
     base_dir: str | Path | None = None,
+    data_root: str | Path | None = None,
 ) -> tuple[pd.DataFrame, RawReport]:
     """Return the table with markers read from its raw files, and a report.
 
@@ -296,6 +304,9 @@ def extract_markers(
     base_dir : str, path-like or None, default=None
         Folder relative paths are resolved against (the table's folder);
         the working directory when ``None``.
+    data_root : str, path-like or None, default=None
+        Folder every path must stay inside: ``options.root``, else
+        ``base_dir``, else the working directory when ``None``.
 
     Returns
     -------
@@ -310,10 +321,13 @@ def extract_markers(
     ------
     RawExtractionError
         With ``on_error: "error"``, for the first file that gives no markers,
-        naming the patient, the path column and the file.
+        naming the patient, the path column and the file; whatever
+        ``on_error``, for a path that leaves the data root (naming the patient
+        and the column only).
     """
     options = options or RawOptions()
     base = Path(base_dir) if base_dir is not None else None
+    root = Path(data_root or options.root or base or Path.cwd())
     out = table.copy()
     report = RawReport()
     qc: dict[str, dict[str, Any]] = {}
@@ -326,10 +340,15 @@ def extract_markers(
         report.failed[column] = []
         for i in rows:
             pid = str(table.index[i])
-            path = _resolve(values.iloc[i], base)
             try:
+                path = _resolve(values.iloc[i], base, root)
                 extraction = _extract(column, path, options)
             except RawFileError as exc:
+                if isinstance(exc, PathRefusedError):
+                    raise RawExtractionError(
+                        f"Patient {pid}: column '{column}' names a file that is "
+                        f"not read. {exc}"
+                    ) from None
                 if options.on_error == "error":
                     raise RawExtractionError(
                         f"Patient {pid}: column '{column}' names a file that gives "
@@ -356,7 +375,10 @@ def extract_markers(
 
 
 def read_raw_markers(
-    cohort: Cohort, options: RawOptions | None = None
+    cohort: Cohort,
+    options: RawOptions | None = None,
+    *,
+    data_root: str | Path | None = None,
 ) -> tuple[Cohort, RawReport | None]:
     """Return the cohort with markers from its raw files, and the report.
 
@@ -369,6 +391,9 @@ def read_raw_markers(
         A validated cohort; relative paths resolve against its table's folder.
     options : RawOptions or None, default=None
         Reader options; defaults when ``None``.
+    data_root : str, path-like or None, default=None
+        Folder path columns must stay inside (``options.root``, else the
+        table's folder, when ``None``).
 
     Returns
     -------
@@ -387,7 +412,9 @@ def read_raw_markers(
 
     if not cohort.path_columns:
         return cohort, None
-    table, report = extract_markers(cohort.data, options, base_dir=cohort.base_dir)
+    table, report = extract_markers(
+        cohort.data, options, base_dir=cohort.base_dir, data_root=data_root
+    )
     derived = [c for c in table.columns if spec_for(str(c)) is None]  # pct_change
     filled = read_cohort(
         table.drop(columns=derived), primary_scale=cohort.primary_scale

@@ -32,7 +32,11 @@ def _frame(data: Any) -> pd.DataFrame:
 
 
 def read_input(
-    data: Any, metadata: Mapping[str, Any]
+    data: Any,
+    metadata: Mapping[str, Any],
+    *,
+    data_root: str | Path | None = None,
+    allow_raw_paths: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Validate new patients and read their raw files.
 
@@ -43,7 +47,14 @@ def read_input(
         as a mapping of column to value.
     metadata : mapping
         The bundle's metadata; its ``config["raw"]`` block sets the raw-file
-        options (defaults for bundles without one).
+        options (defaults for bundles without one; its ``root`` is the training
+        machine's and is not used).
+    data_root : str, path-like or None, default=None
+        Folder path columns must stay inside: the table's folder for a file,
+        the working directory for a DataFrame, when ``None``.
+    allow_raw_paths : bool, default=True
+        ``False`` refuses any filled path column (a server whose clients
+        send markers, not file names).
 
     Returns
     -------
@@ -58,7 +69,10 @@ def read_input(
     CohortError
         When the input breaks the cohort contract.
     RawExtractionError
-        When a raw file gives no markers and ``on_error`` is ``"error"``.
+        When a raw file gives no markers and ``on_error`` is ``"error"``, or
+        a path leaves the data root.
+    UsageError
+        When path columns are filled and ``allow_raw_paths`` is ``False``.
     """
     from predict.cohort import read_cohort
 
@@ -68,12 +82,22 @@ def read_input(
     notes: dict[str, list[str]] = {}
     if not cohort.path_columns:
         return cohort.data, notes
+    from predict.exceptions import UsageError
     from predict.raw import RawOptions, extract_markers
     from predict.raw._step import RAW_LABELS
 
+    if not allow_raw_paths:
+        raise UsageError(
+            f"Column '{cohort.path_columns[0]}' names raw files, which this model "
+            "server does not read: send the markers instead (or start it with "
+            "--allow-raw-paths and a --data-root)."
+        )
     options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
+    options = options.model_copy(update={"root": None})
     base_dir = Path(data).parent if isinstance(data, str | Path) else None
-    filled, report = extract_markers(cohort.data, options, base_dir=base_dir)
+    filled, report = extract_markers(
+        cohort.data, options, base_dir=base_dir, data_root=data_root
+    )
     for column, failures in report.failed.items():
         for pid, reason in failures:
             notes.setdefault(pid, []).append(

@@ -243,7 +243,9 @@ class ResponsePredictor:
         return pd.DataFrame(out, index=index)
 
     # -- public API ----------------------------------------------------------
-    def predict(self, data: Any, *, top: int = 3) -> pd.DataFrame:
+    def predict(
+        self, data: Any, *, top: int = 3, data_root: str | Path | None = None
+    ) -> pd.DataFrame:
         """Score patients.
 
         Parameters
@@ -253,6 +255,10 @@ class ResponsePredictor:
             ignored and bad input raises the contract's ``CohortError``.
         top : int, default=3
             Number of contributing features listed per patient.
+        data_root : str, path-like or None, default=None
+            Folder the files named by path columns must stay inside (the
+            table's folder for a file, the working directory for a DataFrame
+            when ``None``); paths leading out are refused.
 
         Returns
         -------
@@ -279,7 +285,7 @@ class ResponsePredictor:
             return self._scores(
                 index, values, contrib, self._fast.names, unit, warnings_, top
             )
-        frame, notes = read_input(data, self.metadata)
+        frame, notes = read_input(data, self.metadata, data_root=data_root)
         model = self.bundle.model
         with warnings.catch_warnings():
             # Unharmonised patients are named in the ``warnings`` column instead.
@@ -313,8 +319,17 @@ class ResponsePredictor:
         table = pd.DataFrame(values, index=frame.index, columns=names)
         return table, unit, pd.DataFrame(built, index=frame.index, columns=names)
 
-    def explain(self, data: Any) -> pd.DataFrame:
+    def explain(
+        self, data: Any, *, data_root: str | Path | None = None
+    ) -> pd.DataFrame:
         """Return every patient's full contribution breakdown.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or path
+            Patients, as for :meth:`predict`.
+        data_root : str, path-like or None, default=None
+            As for :meth:`predict`.
 
         Returns
         -------
@@ -322,7 +337,7 @@ class ResponsePredictor:
             Long format: ``patient_id``, ``feature``, ``value`` (the feature
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
-        frame, _ = read_input(data, self.metadata)
+        frame, _ = read_input(data, self.metadata, data_root=data_root)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HarmonizationWarning)  # see predict()
             table, unit, built = self._contributions(frame)
