@@ -118,6 +118,7 @@ def _register() -> None:
         _features,
         _report,
         _score,
+        _serve,
         _simulate,
         _train,
         _ui,
@@ -134,6 +135,8 @@ def _register() -> None:
     app.command("experiment")(friendly_errors(_experiment.experiment))
     app.command("score")(friendly_errors(_score.score))
     app.command("report")(friendly_errors(_report.report))
+    app.command("verify")(friendly_errors(_serve.verify))
+    app.command("serve")(friendly_errors(_serve.serve))
 
 
 _register()

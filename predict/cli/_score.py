@@ -38,8 +38,9 @@ def score(
     from predict._atomic import atomic_path
     from predict.cli._app import out_console
     from predict.scoring import load_model
+    from predict.scoring._manifest import bundle_key
 
-    predictor = load_model(model, coverage=coverage)
+    predictor = load_model(model, coverage=coverage, key=bundle_key())
     scores = predictor.predict(data, data_root=data_root)
     with atomic_path(out) as tmp:
         if output_format == "json":

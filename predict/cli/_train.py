@@ -149,6 +149,7 @@ def train(
     from predict.evaluation import RichProgress
     from predict.evaluation import train as run_training
     from predict.scoring import save_bundle
+    from predict.scoring._manifest import bundle_key
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
     experiment = load_config(config)
@@ -170,7 +171,9 @@ def train(
             experiment, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
         )
         render_result(result, out_console)
-        bundle = save_bundle(result, cohort, models_dir / str(experiment.name))
+        bundle = save_bundle(
+            result, cohort, models_dir / str(experiment.name), key=bundle_key()
+        )
         log_training(result, cohort, bundle=bundle)
     where, store = escape(str(bundle)), escape(uri)
     out_console.print(f"Model bundle: [bold]{where}[/bold]", soft_wrap=True)

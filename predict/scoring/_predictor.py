@@ -40,7 +40,9 @@ _MODALITY_LABELS = {
 }
 
 
-def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredictor:
+def load_model(
+    source: str | Path, *, coverage: float = 0.9, key: str | bytes | None = None
+) -> ResponsePredictor:
     """Load a trained model for scoring.
 
     Parameters
@@ -51,17 +53,26 @@ def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredicto
         current tracking URI.
     coverage : float, default=0.9
         Coverage of the conformal uncertainty statement.
+    key : str, bytes or None, default=None
+        When given, the bundle's manifest must be signed with it (the command
+        line passes ``$RTMS_BUNDLE_KEY``). The manifest's digests are checked
+        in any case.
 
     Returns
     -------
     model : ResponsePredictor
+
+    Raises
+    ------
+    BundleError
+        When the bundle differs from its manifest or holds malformed files.
     """
     text = str(source)
     if text.startswith(("models:/", "runs:/")):
         import mlflow.artifacts
 
         source = mlflow.artifacts.download_artifacts(artifact_uri=text)
-    return ResponsePredictor(load_bundle(source), coverage=coverage)
+    return ResponsePredictor(load_bundle(source, key=key), coverage=coverage)
 
 
 def _harmonizer(model: Any) -> Any:
@@ -103,7 +114,9 @@ class ResponsePredictor:
         Decision threshold of the predicted class.
     conformal_quantile_ : float
         Non-conformity quantile at ``coverage`` (1 - p of the true class for
-        binary targets, the absolute residual for percent change).
+        binary targets, the absolute residual for percent change); infinite
+        for a bundle without out-of-fold predictions, so every patient's
+        ``conformal_set`` is ``"either"`` and intervals are unbounded.
     """
 
     def __init__(self, bundle: Bundle, *, coverage: float = 0.9) -> None:
@@ -126,8 +139,8 @@ class ResponsePredictor:
     # -- conformal uncertainty ---------------------------------------------
     def _conformal_quantile(self) -> float:
         oof = self.bundle.oof
-        if oof.empty:
-            return float("nan")
+        if oof.empty:  # nothing to calibrate on: the statement excludes nothing
+            return float("inf")
         oof = oof[oof["repeat"] == oof["repeat"].min()]
         y = oof["y_true"].to_numpy(dtype=float)
         if self.task == "binary":
