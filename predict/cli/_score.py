@@ -35,7 +35,7 @@ def score(
     ] = None,
 ) -> None:
     """Score new patients: probability, uncertainty, class, reasons, warnings."""
-    from predict._atomic import atomic_path
+    from predict._atomic import atomic_path, spreadsheet_safe
     from predict.cli._app import out_console
     from predict.scoring import load_model
     from predict.scoring._manifest import bundle_key
@@ -46,10 +46,11 @@ def score(
         if output_format == "json":
             scores.reset_index().to_json(tmp, orient="records", indent=2)
         else:
-            scores.to_csv(tmp)
+            spreadsheet_safe(scores).to_csv(tmp)  # ids like "=cmd" stay text
     flagged = int((scores["warnings"] != "").sum())
     out_console.print(
-        f"Scored {len(scores)} patients with {predictor.metadata.get('name')}: "
+        f"Scored {len(scores)} patients with "
+        f"{escape(str(predictor.metadata.get('name')))}: "
         f"[bold]{escape(str(out))}[/bold] ({flagged} with warnings)",
         soft_wrap=True,
     )

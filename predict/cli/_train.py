@@ -71,7 +71,8 @@ def render_result(result: ExperimentResult, console: Console) -> None:
     config = result.config
     level = int(round(100 * config.evaluation.ci))
     table = Table(
-        title=f"{config.name}: {escape(str(config.target))} with {config.model.name}, "
+        title=f"{escape(str(config.name))}: {escape(str(config.target))} with "
+        f"{escape(config.model.name)}, "
         f"out-of-fold over {len(result.fold_metrics)} outer folds"
     )
     for header in ("metric", "value", f"{level} % CI", "folds mean ± SD"):

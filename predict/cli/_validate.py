@@ -144,6 +144,17 @@ def validate(
 
     cohort = read_cohort_reporting(data, primary_scale)
     render_summary(summarize_cohort(cohort), out_console)
+    if cohort.missing_spellings:
+        counts = ", ".join(
+            f"{'empty' if k == '' else repr(k)} {n}"
+            for k, n in sorted(cohort.missing_spellings.items(), key=lambda x: -x[1])
+        )
+        out_console.print(
+            f"Missing values read: {escape(counts)} (spellings accepted: empty, "
+            "n/a, NA, NaN, NULL).",
+            soft_wrap=True,
+            highlight=False,
+        )
     if cohort.path_columns:  # site effects then include markers read from files
         cohort = render_raw_files(cohort, out_console, read=read_raw)
     if len(cohort.sites) >= 2:

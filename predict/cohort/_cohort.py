@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pandas as pd
 
 from predict.cohort._contract import (
     MODALITY_PREFIXES,
+    NOT_INPUT,
     OUTCOME_COLUMNS,
     PATH_COLUMNS,
     modality_of,
@@ -70,6 +71,10 @@ class Cohort:
         Columns outside the contract, never used as features.
     source : pathlib.Path or None
         The file read, ``None`` for a DataFrame.
+    missing_spellings : mapping of str to int
+        Cells of number and category columns read as missing, per spelling as
+        written (``""`` for empty; the others are ``n/a``, ``NA``, ``NaN`` and
+        ``NULL`` in any case).
     """
 
     data: pd.DataFrame
@@ -81,6 +86,7 @@ class Cohort:
     path_columns: tuple[str, ...]
     ignored_columns: tuple[str, ...]
     source: Path | None
+    missing_spellings: Mapping[str, int] = field(default_factory=dict)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -158,6 +164,33 @@ def _fingerprint(table: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def _warn_empty(table: pd.DataFrame, path: Path | None) -> None:
+    """Warn, as for an ignored column, about contract columns a file leaves empty.
+
+    Marker columns of a modality whose path column is in the table are
+    skipped (the files fill them), and so are outcomes and endpoints.
+    """
+    if path is None or len(table) < 2:
+        return
+    filled = {PATH_COLUMNS[c] for c in PATH_COLUMNS if c in table.columns}
+    empty = [
+        str(c)
+        for c in table.columns
+        if c not in NOT_INPUT
+        and c not in PATH_COLUMNS
+        and (modality_of(str(c)) not in filled or modality_of(str(c)) is None)
+        and table[c].isna().all()
+    ]
+    if empty:
+        warnings.warn(
+            f"Ignoring {len(empty)} column(s) without any value "
+            f"({', '.join(repr(c) for c in empty)}): they are never used as "
+            "features. Fill them or leave them out of the table.",
+            CohortWarning,
+            stacklevel=3,
+        )
+
+
 def read_cohort(
     source: str | Path | pd.DataFrame, *, primary_scale: str | None = None
 ) -> Cohort:
@@ -219,6 +252,7 @@ def read_cohort(
             CohortWarning,
             stacklevel=2,
         )
+    _warn_empty(table, path)
     markers = _marker_columns(table)
     present = tuple(
         m for m, cols in markers.items() if table[list(cols)].notna().any().any()
@@ -238,4 +272,5 @@ def read_cohort(
         ),
         ignored_columns=tuple(result.ignored),
         source=path,
+        missing_spellings=result.missing_spellings,
     )
