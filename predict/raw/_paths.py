@@ -171,5 +171,5 @@ def check_size(path: Path, limit_mb: float, key: str, label: str) -> None:
         raise RawFileError(
             f"File '{path}' is {size / _MIB:.0f} MiB with its companion files, above "
             f"the {label} limit of {limit_mb:g} MiB: raise `raw: {{max_mb: {{{key}: "
-            "...}}}` in the config if such files are expected."
+            "...}}` in the config if such files are expected."
         )
