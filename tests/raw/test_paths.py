@@ -142,7 +142,12 @@ try:
 except Exception as exc:
     message = str(exc)
 elapsed = time.perf_counter() - start
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # this process's own peak (ru_maxrss would include the forking parent's)
+    with open("/proc/self/status") as status:
+        line = next(x for x in status if x.startswith("VmHWM:"))
+    rss = int(line.split()[1]) / 1024
+except OSError:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": elapsed, "rss_mb": rss, "message": message}))
 """
 

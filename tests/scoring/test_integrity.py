@@ -141,7 +141,7 @@ def test_files_differing_from_the_manifest_are_named(bundle, tamper, message):
         import mlflow.pyfunc
 
         mlflow.pyfunc.load_model(str(bundle))
-    for command in (["score", "-d", "x", "-o", "y"], ["report", "-o", "y"]):
+    for command in (["score", "-d", "x", "-o", "y"], ["report", "-o", "y"], ["serve"]):
         result = runner.invoke(app, [command[0], "-m", str(bundle), *command[1:]])
         assert result.exit_code == 2 and re.search(message, result.output)
 

@@ -125,3 +125,23 @@ def test_serve_answers_contains_paths_and_hides_traces(bundle, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_score_command_contains_paths_unless_the_root_is_widened(bundle, tmp_path):
+    from typer.testing import CliRunner
+
+    from predict.cli import app
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    pd.DataFrame(R, columns=["sgACC", "DLPFC_L"]).to_csv(shared / "m.csv", index=False)
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    _rows(fc_matrix_path="../shared/m.csv").to_csv(tables / "new.csv", index=False)
+    command = ["score", "-m", str(bundle), "-d", str(tables / "new.csv")]
+    out = ["-o", str(tmp_path / "s.csv")]
+    refused = CliRunner().invoke(app, [*command, *out])
+    assert refused.exit_code == 2 and "outside the data root" in refused.output
+    assert "m.csv" not in refused.output
+    widened = CliRunner().invoke(app, [*command, *out, "--data-root", str(tmp_path)])
+    assert widened.exit_code == 0, widened.output
