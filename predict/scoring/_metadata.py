@@ -49,6 +49,17 @@ class _Metadata(BaseModel):
     input_columns: list[_Name] = Field(max_length=_MAX_ITEMS)
     config: dict[_Name, Any]
 
+    @field_validator("config")
+    @classmethod
+    def _sections(cls, config: dict[str, Any]) -> dict[str, Any]:
+        for section in ("model", "raw", "features", "cv", "evaluation"):
+            if section in config and not isinstance(config[section], dict):
+                raise ValueError(f"config.{section} must be a mapping")
+        model = config.get("model", {})
+        if not isinstance(model.get("name", ""), str):
+            raise ValueError("config.model.name must be text")
+        return config
+
     @field_validator("training_ranges")
     @classmethod
     def _ordered(

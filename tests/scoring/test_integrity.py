@@ -195,6 +195,10 @@ def test_hmac_signature_proves_the_key(saved, tmp_path, monkeypatch):
             lambda m: json.dumps({**m, "config": {**m["config"], "raw": {"x": 1}}}),
             r"field 'config.raw'",
         ),
+        (
+            lambda m: json.dumps({**m, "config": {**m["config"], "model": [1]}}),
+            r"field 'config'.*config.model must be a mapping",
+        ),
     ],
     ids=[
         "not-json",
@@ -208,6 +212,7 @@ def test_hmac_signature_proves_the_key(saved, tmp_path, monkeypatch):
         "long-name",
         "no-task",
         "raw-options",
+        "model-section",
     ],
 )
 def test_malformed_metadata_fields_are_named(bundle, edit, message):
