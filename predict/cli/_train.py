@@ -96,7 +96,8 @@ def render_result(result: ExperimentResult, console: Console) -> None:
         console.print(f"Final model threshold: {result.threshold:.3f}")
     if result.n_excluded:
         console.print(
-            f"[yellow]{result.n_excluded} patients without '{config.target}' were "
+            f"[yellow]{result.n_excluded} patients without "
+            f"'{escape(str(config.target))}' were "
             "left out.[/yellow]"
         )
     if result.raw_report is not None:

@@ -58,7 +58,9 @@ def render_summary(summary: CohortSummary, console: Console) -> None:
     console.print(columns)
 
 
-def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> Cohort:
+def render_raw_files(
+    cohort: Cohort, console: Console, *, read: bool, data_root: Path | None = None
+) -> Cohort:
     """Print how many raw files each path column names, and which are missing.
 
     With ``read``, also read the files (default options, failures reported)
@@ -84,7 +86,9 @@ def render_raw_files(cohort: Cohort, console: Console, *, read: bool) -> Cohort:
     if read:
         from predict.raw import RawOptions, read_raw_markers
 
-        cohort, report = read_raw_markers(cohort, RawOptions(on_error="missing"))
+        cohort, report = read_raw_markers(
+            cohort, RawOptions(on_error="missing"), data_root=data_root
+        )
         assert report is not None  # only called for cohorts with path columns
         console.print(escape(report.summary()), soft_wrap=True)
         for failures in report.failed.values():
@@ -131,6 +135,13 @@ def validate(
             "read in the site-effect diagnostics.",
         ),
     ] = False,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder raw files named by path columns must stay inside "
+            "(default: the table's folder)."
+        ),
+    ] = None,
 ) -> None:
     """Check a cohort table against the contract and summarise it.
 
@@ -156,7 +167,9 @@ def validate(
             highlight=False,
         )
     if cohort.path_columns:  # site effects then include markers read from files
-        cohort = render_raw_files(cohort, out_console, read=read_raw)
+        cohort = render_raw_files(
+            cohort, out_console, read=read_raw, data_root=data_root
+        )
     if len(cohort.sites) >= 2:
         render_site_effects(site_predictability(cohort), out_console)
     out_console.print(

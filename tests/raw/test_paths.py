@@ -170,3 +170,24 @@ def test_a_2_gib_sparse_file_is_refused_fast_in_bounded_memory(tmp_path):
     assert len(result["message"]) < 1000
     assert result["seconds"] < 2
     assert result["rss_mb"] < 500
+
+
+def test_validate_read_raw_takes_a_data_root(layout, tmp_path):
+    from typer.testing import CliRunner
+
+    from predict.cli import app
+
+    root, secret = layout
+    pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2"],
+            "age": [30, 40],
+            "fc_matrix_path": ["../secret/matrix.csv", ""],
+        }
+    ).to_csv(root / "cohort.csv", index=False)
+    command = ["validate", str(root / "cohort.csv"), "--read-raw"]
+    refused = CliRunner().invoke(app, command)
+    assert refused.exit_code == 2 and "outside the data root" in refused.output
+    widened = CliRunner().invoke(app, [*command, "--data-root", str(tmp_path)])
+    assert widened.exit_code == 0, widened.output
+    assert "1 files read" in widened.output
