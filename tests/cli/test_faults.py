@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -151,3 +152,42 @@ def test_clean_stale_leaves_folders_being_written(tmp_path):
     with bundle_lock(tmp_path, "busy"):
         assert clean_stale(tmp_path) == [".idle.abcd1234"]
     assert (tmp_path / ".busy.abcd1234").is_dir()
+
+
+@pytest.mark.slow
+def test_sigkill_while_saving_is_cleaned_up_by_the_next_train(tmp_path, files):
+    from pathlib import Path
+
+    models = tmp_path / "models"
+    uri = f"sqlite:///{tmp_path / 'kill.db'}"
+    command = [*files, "--models-dir", str(models), "--tracking-uri", uri]
+    script = Path(sys.executable).parent / "rtms-predict"
+    child = subprocess.Popen(
+        [str(script), *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(2400):  # bounded: about two minutes
+            if models.is_dir() and any(
+                p.name.startswith(".quick.") and p.is_dir() for p in models.iterdir()
+            ):
+                break
+            if child.poll() is not None:
+                pytest.fail("train finished before its bundle was seen being written")
+            time.sleep(0.05)
+        else:
+            pytest.fail("train never started writing its bundle")
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    leftovers = [p.name for p in models.iterdir() if p.name.startswith(".quick.")]
+    assert leftovers and not (models / "quick").exists()
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("rtms-predict").experiment_id
+    (run,) = client.search_runs([experiment], filter_string="tags.rtms.pid != ''")
+    assert run.info.status == "RUNNING"
+    again = runner.invoke(app, command)
+    assert again.exit_code == 0, again.output
+    assert "unfinished staging folder(s)" in again.output
+    assert "left RUNNING by a process that no longer exists as FAILED" in again.output
+    assert client.get_run(run.info.run_id).info.status == "FAILED"
+    assert [p.name for p in models.iterdir()] == ["quick"]
