@@ -43,6 +43,10 @@ LOADER_MODULE = "predict.scoring._pyfunc"
 #: Environment variable holding the signing key, read by the command line.
 KEY_VARIABLE = "RTMS_BUNDLE_KEY"
 
+#: Files MLflow adds beside a logged bundle (registering writes the model name
+#: and version); never loaded by rtms-predict, allowed only small.
+MLFLOW_EXTRAS = frozenset({"registered_model_meta"})
+_MAX_EXTRA_BYTES = 4096
 _MAX_FILES = 10_000
 _MAX_JSON_BYTES = 8 << 20
 _MAX_MLMODEL_BYTES = 1 << 20
@@ -127,6 +131,10 @@ def _files(root: Path) -> dict[str, Path]:
             if len(found) > _MAX_FILES:
                 raise BundleError(f"Bundle '{root}' holds too many files.")
     found.pop(MANIFEST, None)
+    for name in MLFLOW_EXTRAS & set(found):
+        if found[name].stat().st_size > _MAX_EXTRA_BYTES:
+            raise BundleError(f"Bundle '{root}' has an oversized '{name}'.")
+        del found[name]
     return found
 
 
