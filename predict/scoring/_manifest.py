@@ -31,8 +31,8 @@ __all__ = [
     "KEY_VARIABLE",
     "LOADER_MODULE",
     "MANIFEST",
-    "bundle_key",
     "bounded_json",
+    "bundle_key",
     "verify_bundle",
     "write_manifest",
 ]
