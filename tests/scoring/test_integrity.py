@@ -23,11 +23,15 @@ DATA = Path("data") / "bundle"
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
-    """One trained elastic-net bundle, copied by each test before tampering."""
+def trained():
     cohort = read_cohort(simulate_cohort(60, seed=4))
-    result = train(fast_config(tuning={"n_trials": 1}), cohort)
-    return save_bundle(result, cohort, tmp_path_factory.mktemp("b") / "bundle")
+    return train(fast_config(tuning={"n_trials": 1}), cohort), cohort
+
+
+@pytest.fixture(scope="module")
+def saved(trained, tmp_path_factory):
+    """One trained elastic-net bundle, copied by each test before tampering."""
+    return save_bundle(*trained, tmp_path_factory.mktemp("b") / "bundle")
 
 
 @pytest.fixture
@@ -146,10 +150,8 @@ def test_files_differing_from_the_manifest_are_named(bundle, tamper, message):
         assert result.exit_code == 2 and re.search(message, result.output)
 
 
-def test_hmac_signature_proves_the_key(saved, tmp_path, monkeypatch):
-    cohort = read_cohort(simulate_cohort(60, seed=4))
-    result = train(fast_config(tuning={"n_trials": 1}), cohort)
-    signed = save_bundle(result, cohort, tmp_path / "signed", key="lab-secret")
+def test_hmac_signature_proves_the_key(trained, saved, tmp_path, monkeypatch):
+    signed = save_bundle(*trained, tmp_path / "signed", key="lab-secret")
     load_bundle(signed, key="lab-secret")
     with pytest.raises(BundleError, match="not signed with the key"):
         load_bundle(signed, key="another")
