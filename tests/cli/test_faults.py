@@ -184,3 +184,24 @@ def test_sigkill_while_saving_is_cleaned_up_by_the_next_train(tmp_path, files):
     assert sorted(p.name for p in models.iterdir()) == [".keep.me", "quick"]
     assert "Replaced the previous bundle" in again.output
     assert "versions 1; this one is 2" in again.output
+
+
+def test_force_waits_for_the_other_training(tmp_path):
+    import threading
+
+    order: list[str] = []
+    held = threading.Event()
+
+    def first() -> None:
+        with bundle_lock(tmp_path, "x"):
+            held.set()
+            time.sleep(0.5)
+            order.append("first done")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(timeout=10)
+    with bundle_lock(tmp_path, "x", wait=True):  # blocks until the first ends
+        order.append("second holds")
+    thread.join(timeout=10)
+    assert order == ["first done", "second holds"]
