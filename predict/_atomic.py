@@ -19,7 +19,10 @@ from predict.exceptions import UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["atomic_path", "write_table"]
+__all__ = ["atomic_path", "spreadsheet_safe", "write_table"]
+
+#: A text cell starting with one of these is a formula to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @contextmanager
@@ -86,6 +89,36 @@ def atomic_path(destination: str | Path, *, directory: bool = False) -> Iterator
         raise
 
 
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose text cells cannot run as spreadsheet formulas.
+
+    A text cell (the index included) that begins with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading ``'``, which spreadsheets
+    show as text; numbers are unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> safe = spreadsheet_safe(pd.DataFrame({"id": ["=1+1", "P1"], "x": [-1, 2]}))
+    >>> safe["id"].tolist(), safe["x"].tolist()
+    (["'=1+1", 'P1'], [-1, 2])
+    """
+    import pandas as pd
+
+    def safe(value: object) -> object:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(safe)
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index):
+        out.index = pd.Index([safe(v) for v in out.index], name=out.index.name)
+    return out
+
+
 def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
     """Write a DataFrame as CSV, TSV or Parquet (by suffix), atomically.
 
@@ -94,7 +127,8 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
     table : pandas.DataFrame
         The table to write.
     path : str or path-like
-        Destination ending in ``.csv``, ``.tsv`` or ``.parquet``.
+        Destination ending in ``.csv``, ``.tsv`` or ``.parquet``. Text cells
+        of CSV/TSV output go through :func:`spreadsheet_safe`.
     index : bool, default=False
         Write the index as a column.
 
@@ -113,5 +147,7 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
         if suffix == ".parquet":
             table.to_parquet(tmp, index=index)
         else:
-            table.to_csv(tmp, sep="," if suffix == ".csv" else "\t", index=index)
+            spreadsheet_safe(table).to_csv(
+                tmp, sep="," if suffix == ".csv" else "\t", index=index
+            )
     return path

@@ -138,6 +138,7 @@ def _register() -> None:
         _qc,
         _report,
         _score,
+        _serve,
         _simulate,
         _train,
         _ui,
@@ -155,6 +156,8 @@ def _register() -> None:
     app.command("score")(friendly_errors(_score.score))
     app.command("report")(friendly_errors(_report.report))
     app.command("qc")(friendly_errors(_qc.qc))
+    app.command("verify")(friendly_errors(_serve.verify))
+    app.command("serve")(friendly_errors(_serve.serve))
 
 
 _register()

@@ -22,12 +22,13 @@ def render_comparison(table: pd.DataFrame, baseline: str, console: Console) -> N
     from rich.table import Table
 
     metric = str(table["metric"].iloc[0]).upper()
-    out = Table(title=f"{metric} per config, paired difference against '{baseline}'")
+    shown = escape(str(baseline))
+    out = Table(title=f"{metric} per config, paired difference against '{shown}'")
     for header in (
         "config",
         metric,
         "95 % CI",
-        f"Δ vs {baseline}",
+        f"Δ vs {shown}",
         "Δ 95 % CI",
         "Δ per fold (mean)",
     ):

@@ -21,9 +21,10 @@ def report(
     from predict._atomic import atomic_path
     from predict.cli._app import out_console
     from predict.scoring import load_model
+    from predict.scoring._manifest import bundle_key
     from predict.scoring._report import render_report
 
-    page = render_report(load_model(model))
+    page = render_report(load_model(model, key=bundle_key()))
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
     out_console.print(f"Model card: [bold]{escape(str(out))}[/bold]", soft_wrap=True)

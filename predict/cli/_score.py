@@ -34,19 +34,27 @@ def score(
         float,
         typer.Option(help="Coverage of the conformal statement.", min=0.5, max=0.99),
     ] = 0.9,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder raw files named by path columns must stay inside "
+            "(default: the table's folder)."
+        ),
+    ] = None,
 ) -> None:
     """Score new patients: probability, uncertainty, class, reasons, warnings."""
     import warnings
 
-    from predict._atomic import atomic_path
+    from predict._atomic import atomic_path, spreadsheet_safe
     from predict.cli._app import err_console, out_console
     from predict.exceptions import PredictWarning
     from predict.scoring import load_model
+    from predict.scoring._manifest import bundle_key
 
-    predictor = load_model(model, coverage=coverage)
+    predictor = load_model(model, coverage=coverage, key=bundle_key())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PredictWarning)
-        scores = predictor.predict(data, visits=visits)
+        scores = predictor.predict(data, visits=visits, data_root=data_root)
     for warning in caught:  # ours as one line each, others as Python shows them
         if not issubclass(warning.category, PredictWarning):
             warnings.showwarning(
@@ -62,12 +70,13 @@ def score(
         if output_format == "json":
             scores.reset_index().to_json(tmp, orient="records", indent=2)
         else:
-            scores.to_csv(tmp)
+            spreadsheet_safe(scores).to_csv(tmp)  # ids like "=cmd" stay text
     flagged = int((scores["warnings"] != "").sum())
     when = predictor.time_point
     at = f" at {when.describe()}" if when is not None else ""
     out_console.print(
-        f"Scored {len(scores)} patients with {predictor.metadata.get('name')}{at}: "
+        f"Scored {len(scores)} patients with "
+        f"{escape(str(predictor.metadata.get('name')))}{escape(at)}: "
         f"[bold]{escape(str(out))}[/bold] ({flagged} with warnings)",
         soft_wrap=True,
     )

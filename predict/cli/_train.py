@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -78,8 +81,9 @@ def render_result(result: ExperimentResult, console: Console) -> None:
         )
     )
     table = Table(
-        title=f"{config.name}: {escape(str(config.target))}{escape(when)} with "
-        f"{config.model.name}, out-of-fold over {len(result.fold_metrics)} outer folds"
+        title=f"{escape(str(config.name))}: {escape(str(config.target))}"
+        f"{escape(when)} with {escape(config.model.name)}, "
+        f"out-of-fold over {len(result.fold_metrics)} outer folds"
     )
     for header in ("metric", "value", f"{level} % CI", "folds mean ± SD"):
         table.add_column(header, justify="left" if header == "metric" else "right")
@@ -106,7 +110,8 @@ def render_result(result: ExperimentResult, console: Console) -> None:
         console.print(f"Final model threshold: {result.threshold:.3f}")
     if result.n_excluded:
         console.print(
-            f"[yellow]{result.n_excluded} patients without '{config.target}' were "
+            f"[yellow]{result.n_excluded} patients without "
+            f"'{escape(str(config.target))}' were "
             "left out.[/yellow]"
         )
     if result.raw_report is not None:
@@ -143,6 +148,19 @@ def train(
             "the studies, for workers and resuming (default: config, in memory)."
         ),
     ] = None,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder raw files named by path columns must stay inside "
+            "(default: the config's raw.root, else the table's folder)."
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Wait for a training of the same bundle name instead of refusing."
+        ),
+    ] = False,
 ) -> None:
     """Evaluate a config with nested cross-validation and save the final model.
 
@@ -150,18 +168,24 @@ def train(
     plots, out-of-fold predictions with hashed ids) and the bundle is logged
     and registered as ``rtms-NAME``. With a storage, ``rtms-predict worker``
     processes on any machine that reaches it can run the trials too, and a
-    rerun reuses the finished trials.
+    rerun reuses the finished trials. A bundle of the same name is replaced
+    (earlier versions stay in the MLflow registry); one training per name runs
+    at a time.
     """
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.config import load_config
     from predict.evaluation import RichProgress
     from predict.evaluation import train as run_training
     from predict.scoring import save_bundle
+    from predict.scoring._manifest import bundle_key
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
     experiment = load_config(config)
     if name is not None:
         experiment = experiment.model_copy(update={"name": name})
+    if data_root is not None:
+        raw = experiment.raw.model_copy(update={"root": str(data_root)})
+        experiment = experiment.model_copy(update={"raw": raw})
     if storage is not None:
         tuning = experiment.tuning.model_copy(update={"storage": storage})
         experiment = experiment.model_copy(update={"tuning": tuning})
@@ -172,18 +196,80 @@ def train(
         _announce_studies(experiment, cohort)
     uri = resolve_tracking_uri(tracking_uri, experiment.tracking.uri)
     mlflow_experiment = experiment.tracking.experiment or "rtms-predict"
-    with tracking_run(uri, mlflow_experiment, str(experiment.name)) as run:
-        result = run_training(
-            experiment, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
-        )
-        render_result(result, out_console)
-        bundle = save_bundle(result, cohort, models_dir / str(experiment.name))
-        log_training(result, cohort, bundle=bundle)
+    with _guarded(models_dir, str(experiment.name), uri, mlflow_experiment, force):
+        existed = (models_dir / str(experiment.name) / "MLmodel").is_file()
+        with tracking_run(uri, mlflow_experiment, str(experiment.name)) as run:
+            result = run_training(
+                experiment, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
+            )
+            render_result(result, out_console)
+            bundle = save_bundle(
+                result, cohort, models_dir / str(experiment.name), key=bundle_key()
+            )
+            log_training(result, cohort, bundle=bundle)
+    if existed:
+        _say_replaced(bundle, str(experiment.name), uri)
     where, store = escape(str(bundle)), escape(uri)
     out_console.print(f"Model bundle: [bold]{where}[/bold]", soft_wrap=True)
     out_console.print(
         f"MLflow run {run.info.run_id} in experiment '{escape(mlflow_experiment)}' at "
         f"{store}; open the UI with: rtms-predict ui --tracking-uri {store}",
+        soft_wrap=True,
+    )
+
+
+@contextmanager
+def _guarded(
+    models_dir: Path, name: str, uri: str, experiment: str, force: bool
+) -> Iterator[None]:
+    """Check the stores, lock the bundle name, and end on SIGTERM as on Ctrl-C."""
+    from predict._guard import bundle_guard
+    from predict.cli._app import err_console
+    from predict.tracking._store import check_store, fail_orphaned_runs
+
+    def notice(text: str) -> None:
+        err_console.print(f"[yellow]{escape(text)}[/yellow]", soft_wrap=True)
+
+    check_store(uri)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with bundle_guard(models_dir, name, wait=force, notice=notice):
+            failed = fail_orphaned_runs(uri, experiment)
+            if failed:
+                notice(
+                    f"Marked {len(failed)} MLflow run(s) left RUNNING by a process "
+                    f"that no longer exists as FAILED: {', '.join(failed[:5])}."
+                )
+            yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _say_replaced(bundle: Path, name: str, uri: str) -> None:
+    """Say that a bundle was replaced, and where its earlier versions are kept."""
+    from predict.cli._app import out_console
+
+    try:
+        from mlflow.tracking import MlflowClient
+
+        versions = MlflowClient(tracking_uri=uri).search_model_versions(
+            f"name='rtms-{name}'"
+        )
+        numbers = sorted(int(v.version) for v in versions)
+    except Exception:  # a store without a registry
+        numbers = []
+    kept = (
+        f"earlier versions stay in the MLflow registry as 'rtms-{name}' "
+        f"(versions {', '.join(map(str, numbers[:-1]))}; this one is {numbers[-1]})"
+        if len(numbers) > 1
+        else "the previous one was not in this store's registry and is gone"
+    )
+    out_console.print(
+        f"Replaced the previous bundle in {escape(str(bundle))}: {escape(kept)}.",
         soft_wrap=True,
     )
 

@@ -170,6 +170,13 @@ def validate(
             "files with (default: the default raw options).",
         ),
     ] = None,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder raw files named by path columns must stay inside "
+            "(default: the table's folder)."
+        ),
+    ] = None,
 ) -> None:
     """Check a cohort table (and its visits) against the contract and summarise it.
 
@@ -193,10 +200,23 @@ def validate(
         from predict.exceptions import UsageError
 
         raise UsageError("--config sets how --read-raw reads files: add --read-raw.")
+    if options is not None and data_root is not None:
+        options = options.model_copy(update={"root": str(data_root)})
     cohort = read_cohort_reporting(data, primary_scale, visits)
     render_summary(summarize_cohort(cohort), out_console)
     if cohort.visits is not None:
         render_visits(cohort, out_console)
+    if cohort.missing_spellings:
+        counts = ", ".join(
+            f"{'empty' if k == '' else repr(k)} {n}"
+            for k, n in sorted(cohort.missing_spellings.items(), key=lambda x: -x[1])
+        )
+        out_console.print(
+            f"Missing values read: {escape(counts)} (spellings accepted: empty, "
+            "n/a, NA, NaN, NULL).",
+            soft_wrap=True,
+            highlight=False,
+        )
     if cohort.path_columns:  # site effects then include markers read from files
         cohort = render_raw_files(cohort, out_console, read=options)
     if len(cohort.sites) >= 2:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +14,7 @@ import pandas as pd
 
 from predict.cohort._contract import (
     MODALITY_PREFIXES,
+    NOT_INPUT,
     OUTCOME_COLUMNS,
     PATH_COLUMNS,
     modality_of,
@@ -90,6 +91,10 @@ class Cohort:
     folder : pathlib.Path or None
         Folder relative raw-file paths resolve against, when given to
         :func:`read_cohort` (otherwise the table file's folder).
+    missing_spellings : mapping of str to int
+        Cells of number and category columns read as missing, per spelling as
+        written (``""`` for empty; the others are ``n/a``, ``NA``, ``NaN`` and
+        ``NULL`` in any case).
     """
 
     data: pd.DataFrame
@@ -106,6 +111,7 @@ class Cohort:
     raw_options: RawOptions | None = None
     raw_report: RawReport | None = None
     folder: Path | None = None
+    missing_spellings: Mapping[str, int] = field(default_factory=dict)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -256,6 +262,33 @@ def _fingerprint(table: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def _warn_empty(table: pd.DataFrame, path: Path | None) -> None:
+    """Warn, as for an ignored column, about contract columns a file leaves empty.
+
+    Marker columns of a modality whose path column is in the table are
+    skipped (the files fill them), and so are outcomes and endpoints.
+    """
+    if path is None or len(table) < 2:
+        return
+    filled = {PATH_COLUMNS[c] for c in PATH_COLUMNS if c in table.columns}
+    empty = [
+        str(c)
+        for c in table.columns
+        if c not in NOT_INPUT
+        and c not in PATH_COLUMNS
+        and (modality_of(str(c)) not in filled or modality_of(str(c)) is None)
+        and table[c].isna().all()
+    ]
+    if empty:
+        warnings.warn(
+            f"Ignoring {len(empty)} column(s) without any value "
+            f"({', '.join(repr(c) for c in empty)}): they are never used as "
+            "features. Fill them or leave them out of the table.",
+            CohortWarning,
+            stacklevel=3,
+        )
+
+
 def read_cohort(
     source: str | Path | pd.DataFrame,
     *,
@@ -341,6 +374,7 @@ def read_cohort(
             CohortWarning,
             stacklevel=2,
         )
+    _warn_empty(table, path)
     markers = _marker_columns(table)
     present = tuple(
         m for m, cols in markers.items() if table[list(cols)].notna().any().any()
@@ -368,5 +402,6 @@ def read_cohort(
         source=path,
         visits=visit_table,
         folder=Path(base_dir) if base_dir is not None else None,
+        missing_spellings=result.missing_spellings,
     )
     return cohort if raw is None else cohort.read_raw(raw)

@@ -84,12 +84,18 @@ def read_table(path: str | Path) -> pd.DataFrame:
             )
     except pd.errors.EmptyDataError as exc:
         raise CohortError(f"File '{path}' is empty: expected a header row.") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise CohortError(f"File '{path}' {_encoding_hint(path)}") from None
+    except (pd.errors.ParserError, OSError, ValueError, EOFError) as exc:
+        hint = _encoding_hint(path) if fmt != "parquet" else ""
         raise CohortError(
-            f"File '{path}' could not be read as {fmt.upper()}: {exc}"
-        ) from exc
+            f"File '{path}' could not be read as {fmt.upper()}: "
+            f"{hint or str(exc)[:300]}"
+        ) from None
     if fmt != "parquet" and ragged:
         _check_extra_fields(path, "," if fmt == "csv" else "\t")
+    if fmt != "parquet":
+        _check_short_rows(path, "," if fmt == "csv" else "\t")
     if fmt != "parquet":
         # pandas renames a repeated header ("age", "age.1"): read it as written,
         # so the validator can report the duplicate
@@ -107,6 +113,61 @@ def read_table(path: str | Path) -> pd.DataFrame:
         _check_separator(path, fmt, table)
     table.columns = [str(c).strip() for c in table.columns]
     return table
+
+
+#: Leading bytes -> what a file is when it is not a UTF-8 text table.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe", "looks like UTF-16: re-save it as UTF-8"),
+    (b"\xfe\xff", "looks like UTF-16: re-save it as UTF-8"),
+    (b"\x1f\x8b", "is gzip-compressed: name it .csv.gz/.tsv.gz or decompress it"),
+    (b"BZh", "is bzip2-compressed: name it .csv.bz2/.tsv.bz2 or decompress it"),
+    (b"\xfd7zXZ", "is xz-compressed: name it .csv.xz/.tsv.xz or decompress it"),
+    (b"PK\x03\x04", "is a zip archive (or an Excel workbook): export it as CSV"),
+    (b"PAR1", "is a Parquet file: name it .parquet"),
+)
+
+
+def _encoding_hint(path: Path) -> str:
+    """Say what a table that is not UTF-8 text looks like, or ``""``."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    compressed = path.suffix.lower() in {".gz", ".bz2", ".xz", ".zip"}
+    for magic, hint in _MAGIC:
+        if head.startswith(magic) and not (compressed and "compressed" in hint):
+            return hint + "."
+    if b"\x00" in head:
+        return "looks like UTF-16 or a binary file: re-save it as UTF-8 text."
+    if compressed:
+        return "is not a valid compressed table."
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end
+            return "is not UTF-8 (Latin-1 or Windows-1252?): re-save it as UTF-8."
+    return "is not UTF-8: re-save it as UTF-8."
+
+
+def _check_short_rows(path: Path, sep: str) -> None:
+    """Reject rows with fewer fields than the header (pandas would fill them)."""
+    import csv
+
+    from pandas.io.common import get_handle
+
+    short: list[int] = []
+    with get_handle(path, "r", encoding="utf-8-sig", compression="infer") as handles:
+        reader = csv.reader(handles.handle, delimiter=sep)
+        width = len(next(reader, []))
+        for row in reader:
+            if row and len(row) < width:
+                short.append(reader.line_num)
+                if len(short) == 5:
+                    break
+    if short:
+        raise CohortError(
+            f"File '{path}' has rows with fewer values than the header has columns "
+            f"(lines {', '.join(map(str, short))}, counting the header as line 1): "
+            "give every row a value (or an empty cell) for each column."
+        )
 
 
 def _check_extra_fields(path: Path, sep: str) -> None:

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from predict.cohort._contract import CATEGORIES, ColumnSpec, spec_for
-from predict.cohort._validate import _BINARY, _MISSING_IN_TEXT, _SEX, MISSING_IN_VALUES
+from predict.cohort._validate import (
+    _BINARY,
+    _MISSING_IN_TEXT,
+    _SEX,
+    MAX_ID_CHARS,
+    MAX_MAGNITUDE,
+    MISSING_IN_VALUES,
+)
 
 __all__ = ["parse_records"]
 
@@ -61,7 +68,7 @@ def _number(spec: ColumnSpec, value: Any) -> float:
         raise _UnsureError
     if math.isnan(number):
         return number
-    if math.isinf(number):
+    if math.isinf(number) or abs(number) > MAX_MAGNITUDE:
         raise _UnsureError
     if (spec.low is not None and number < spec.low) or (
         spec.high is not None and number > spec.high
@@ -115,7 +122,11 @@ def _patient_id(value: Any) -> str:
     if not isinstance(value, str):
         raise _UnsureError
     text = value.strip()
-    if text.lower() in _MISSING_IN_TEXT:
+    if (
+        text.lower() in _MISSING_IN_TEXT
+        or len(text) > MAX_ID_CHARS
+        or not text.isprintable()
+    ):
         raise _UnsureError
     return text
 

@@ -34,11 +34,15 @@ class ValidationResult:
         Every contract violation found, worded for the user.
     ignored : list of str
         Columns outside the contract, kept out of every feature.
+    missing_spellings : dict of str to int
+        How many cells of number and category columns were read as missing,
+        per spelling as written (``""`` for an empty cell).
     """
 
     table: pd.DataFrame
     problems: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    missing_spellings: dict[str, int] = field(default_factory=dict)
 
 
 def _rename_bids(raw: pd.DataFrame) -> pd.DataFrame:
@@ -77,6 +81,23 @@ def _check_ids(raw: pd.DataFrame, problems: list[str]) -> pd.Series:
         column = column.iloc[:, 0]
     ids = column.astype("string").str.strip()
     empty = ids.isna() | ids.str.lower().isin(_MISSING_IN_TEXT)
+    bad = pd.Series(
+        [
+            not e and (len(v) > MAX_ID_CHARS or not v.isprintable())
+            for v, e in zip(ids.fillna("").tolist(), empty.tolist(), strict=True)
+        ],
+        index=ids.index,
+    )
+    if bad.any():
+        lines = [i + 2 for i in range(len(raw)) if bad.iloc[i]]
+        problems.append(
+            f"Column 'patient_id' has {plural(int(bad.sum()), 'id')} longer than "
+            f"{MAX_ID_CHARS} characters or with non-printable characters "
+            f"({quote_ids(lines, 'rows')}, counting the header as row 1): expected "
+            "short pseudonymous ids."
+        )
+        ids = ids.mask(bad)
+        empty = empty | bad
     if empty.any():
         lines = [i + 2 for i in range(len(raw)) if empty.iloc[i]]
         problems.append(
@@ -93,11 +114,16 @@ def _check_ids(raw: pd.DataFrame, problems: list[str]) -> pd.Series:
     return ids.where(~empty, rows).astype(str)
 
 
-#: Spellings of a missing value in number and category columns (any case);
-#: text columns (ids, sites, paths) treat only an empty cell and BIDS "n/a" so.
-MISSING_IN_VALUES = frozenset(
-    {"", "na", "n/a", "nan", "null", "none", ".", "-", "#n/a", "<na>"}
-)
+#: Spellings of a missing value in number and category columns (any case):
+#: an empty cell, ``n/a``, ``NA``, ``NaN`` and ``NULL``; anything else (``-``,
+#: ``.``) is a bad value. Text columns (ids, sites, paths) treat only an empty
+#: cell and BIDS ``n/a`` so.
+MISSING_IN_VALUES = frozenset({"", "na", "n/a", "nan", "null"})
+_PARSED_KINDS = frozenset({"numeric", "integer", "binary", "category"})
+#: Longest patient id accepted (characters).
+MAX_ID_CHARS = 128
+#: Largest magnitude of any number (beyond it feature arithmetic overflows).
+MAX_MAGNITUDE = 1e9
 _MISSING_IN_TEXT = frozenset({"", "n/a"})
 
 
@@ -147,6 +173,15 @@ def _parse_numeric(
             f"({quote_ids(ids[infinite])}): expected finite numbers."
         )
         numbers = numbers.mask(infinite)
+    huge = numbers.abs() > MAX_MAGNITUDE
+    if huge.any():
+        problems.append(
+            f"Column '{name}' has {plural(int(huge.sum()), 'value')} beyond "
+            f"+-{MAX_MAGNITUDE:g} ({quote_ids(ids[huge])}; e.g. "
+            f"{numbers[huge].iloc[0]:g}): outside any plausible range"
+            f"{' in ' + spec.unit if spec.unit else ''}."
+        )
+        numbers = numbers.mask(huge)
     outside = pd.Series(False, index=numbers.index)
     if spec.low is not None:
         outside |= numbers < spec.low
@@ -248,11 +283,14 @@ def validate_table(raw: pd.DataFrame) -> ValidationResult:
     ids = _check_ids(raw, problems)
     parsed: dict[str, pd.Series] = {}
     ignored: list[str] = []
+    spellings: dict[str, int] = {}
     for name in dict.fromkeys(raw.columns):
         column = raw.loc[:, name]
         if isinstance(column, pd.DataFrame):  # duplicated name, reported above
             column = column.iloc[:, 0]
         spec = spec_for(name)
+        if spec is not None and spec.kind in _PARSED_KINDS:
+            _count_spellings(column, spellings)
         if spec is None:
             ignored.append(name)
         elif spec.kind in {"numeric", "integer"}:
@@ -266,4 +304,14 @@ def validate_table(raw: pd.DataFrame) -> ValidationResult:
             parsed[name] = text.astype(object).where(text.notna(), np.nan)
     table = pd.DataFrame(parsed, index=raw.index)
     table.index = pd.Index(ids.to_numpy(dtype=str), name="patient_id")
-    return ValidationResult(table, problems, ignored)
+    return ValidationResult(table, problems, ignored, spellings)
+
+
+def _count_spellings(values: pd.Series, counts: dict[str, int]) -> None:
+    """Add the missing-value spellings of a text column to ``counts``."""
+    if values.dtype != object and not pd.api.types.is_string_dtype(values):
+        return
+    text = values.astype("string").str.strip()
+    missing = text[text.str.lower().isin(MISSING_IN_VALUES)]
+    for spelling, n in missing.value_counts().items():
+        counts[str(spelling)] = counts.get(str(spelling), 0) + int(n)

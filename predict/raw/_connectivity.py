@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from pathlib import Path
@@ -186,7 +185,8 @@ def _read(path: Path) -> tuple[list[str], np.ndarray]:
         frame = pd.read_csv(path, sep=sep)
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise RawFileError(
-            f"Cannot read connectivity file '{path}': {exc}. Expected a header row "
+            f"Cannot read connectivity file '{path}' ({type(exc).__name__}). "
+            "Expected a UTF-8 header row "
             f"of ROI labels above numbers."
         ) from exc
     if len(frame.columns) and _row_labels(frame, frame.columns[0]):
@@ -196,13 +196,13 @@ def _read(path: Path) -> tuple[list[str], np.ndarray]:
             f"Connectivity file '{path}' has {frame.shape[1]} ROI columns and "
             f"{frame.shape[0]} rows: expected at least 2 of each."
         )
-    for column in frame.columns:
+    for k, column in enumerate(frame.columns):
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = numbers.isna() & frame[column].notna()
         if bad.any():
             lines = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:5])
             raise RawFileError(
-                f"Connectivity file '{path}': column {column!r} holds non-numeric "
+                f"Connectivity file '{path}': column {k + 1} holds non-numeric "
                 f"values (lines {lines}); expected numbers under the ROI labels."
             )
         frame[column] = numbers
@@ -223,7 +223,10 @@ def _read_npy(path: Path) -> tuple[list[str], np.ndarray]:
     try:
         values = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as exc:
-        raise RawFileError(f"Cannot read connectivity file '{path}': {exc}.") from exc
+        raise RawFileError(
+            f"Cannot read connectivity file '{path}' ({type(exc).__name__}): "
+            "expected a 2-D numeric .npy array saved without pickle."
+        ) from exc
     if values.ndim != 2 or not np.issubdtype(values.dtype, np.number):
         raise RawFileError(
             f"Connectivity file '{path}' holds a {values.ndim}-D {values.dtype} array: "
@@ -239,7 +242,9 @@ def _read_npy(path: Path) -> tuple[list[str], np.ndarray]:
         try:
             loaded = json.loads(sidecar.read_text())
         except (ValueError, OSError) as exc:
-            raise RawFileError(f"Cannot read label file '{sidecar}': {exc}.") from exc
+            raise RawFileError(
+                f"Cannot read label file '{sidecar}' ({type(exc).__name__})."
+            ) from exc
         if isinstance(loaded, dict):
             loaded = loaded.get("labels")
         if not isinstance(loaded, list) or not all(isinstance(x, str) for x in loaded):
@@ -286,11 +291,10 @@ def _index(label: str, labels: list[str], keys: list[str], source: str) -> int:
     key = label.strip().lower()
     if key in keys:
         return keys.index(key)
-    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
-    hint = f" Did you mean {labels[keys.index(close[0])]!r}?" if close else ""
+    # the file's labels are its content: not quoted (it may be anyone's file)
     raise RawFileError(
-        f"{source} has no ROI labelled {label!r}; its labels are "
-        f"{', '.join(labels)}.{hint}"
+        f"{source} has no ROI labelled {label!r} among its {len(labels)} labels: "
+        "set the connectivity option pairs to labels the file holds."
     )
 
 

@@ -248,15 +248,16 @@ def _read(path: Path, source: str) -> pd.DataFrame:
         frame = pd.read_csv(path)
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise RawFileError(
-            f"Cannot read {source}: {exc}. Expected a CSV with the columns "
+            f"Cannot read {source} ({type(exc).__name__}). Expected a UTF-8 CSV "
+            "with the columns "
             f"{', '.join(REQUIRED)}."
         ) from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise RawFileError(
-            f"{source} lacks the column(s) {', '.join(missing)}; its columns are "
-            f"{', '.join(frame.columns)}. Expected one row per MEP trial with "
+            f"{source} lacks the column(s) {', '.join(missing)}. Expected one row "
+            "per MEP trial with "
             f"{', '.join(REQUIRED)}."
         )
     if frame.empty:
@@ -276,9 +277,8 @@ def _conditions(column: pd.Series, options: EmgOptions, source: str) -> pd.Serie
     mapped = labels.map(lookup)
     unknown = mapped.isna()
     if unknown.any():
-        values = sorted({str(v) for v in column[unknown]})
         raise RawFileError(
-            f"{source} has unknown condition(s) {', '.join(map(repr, values))} "
+            f"{source} has {int(unknown.sum())} trial(s) with an unknown condition "
             f"(lines {_lines(unknown)}): expected {', '.join(CONDITIONS)} "
             f"(or an alias set in the EMG options)."
         )

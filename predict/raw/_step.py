@@ -40,6 +40,13 @@ from predict.raw._freesurfer import (
     MriStatsOptions,
     extract_mri_stats,
 )
+from predict.raw._paths import (
+    PathRefusedError,
+    SizeLimits,
+    check_size,
+    contain,
+    contain_companions,
+)
 from predict.raw._rest_eeg import RestEegOptions, extract_rest_eeg
 from predict.raw._rest_eeg_write import REST_EEG_MARKERS
 from predict.raw._tms_eeg import TMS_EEG_MARKERS, TmsEegOptions, extract_tms_eeg
@@ -103,7 +110,14 @@ class RawOptions(BaseModel):
     on_error : {"error", "missing"}, default="error"
         What a missing, unreadable or too-noisy file does: stop with an error
         naming the patient and the file, or make that patient's modality
-        missing and count it in the report.
+        missing and count it in the report. A path leaving the data root is
+        always an error.
+    root : str or None, default=None
+        The data root path columns must stay inside (relative to the working
+        directory); the table's folder when ``None``. ``--data-root`` on the
+        command line takes precedence.
+    max_mb : SizeLimits
+        Largest file read per modality, in MiB, checked before reading.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -115,6 +129,8 @@ class RawOptions(BaseModel):
     bold: BoldOptions = Field(default_factory=BoldOptions)
     mri: MriStatsOptions = Field(default_factory=MriStatsOptions)
     on_error: Literal["error", "missing"] = "error"
+    root: str | None = None
+    max_mb: SizeLimits = Field(default_factory=SizeLimits)
 
 
 def _readers() -> dict[str, Callable[[Path, Any], Extraction]]:
@@ -201,7 +217,8 @@ def _companions(path: Path) -> list[Path]:
 def _brainvision_files(header: Path) -> list[Path]:
     """Return the data and marker files a ``.vhdr`` names, inside its folder."""
     try:
-        text = header.read_text(encoding="utf-8", errors="replace")
+        with header.open("rb") as stream:  # a header is small: read at most 1 MiB
+            text = stream.read(1 << 20).decode("utf-8", errors="replace")
     except OSError:
         return []
     named = []
@@ -298,7 +315,10 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
         raise RawFileError(f"Folder '{path}' does not exist or is not a folder.")
     if column != "mri_stats_dir" and not path.is_file():
         raise RawFileError(f"File '{path}' does not exist or is not a file.")
-    sub = getattr(options, _OPTION_OF[column])
+    key_ = _OPTION_OF[column]
+    limit = getattr(options.max_mb, key_)
+    check_size(path, _companions(path), limit, key_, RAW_LABELS[column])
+    sub = getattr(options, key_)
     key = (file_digest(path), f"{column}:{sub.model_dump_json()}")
     if key not in _CACHE:
         try:
@@ -309,7 +329,7 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
             except Exception as exc:  # a reader's library failing on odd data
                 raise RawFileError(
                     f"File '{path}' could not be turned into markers "
-                    f"({type(exc).__name__}: {exc})."
+                    f"({type(exc).__name__}: {str(exc)[:200]})."
                 ) from exc
             _check_ranges(extraction, path)
             if not any(math.isfinite(v) for v in extraction.markers.values()):
@@ -327,10 +347,9 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
     return cached
 
 
-def _resolve(value: str, base_dir: Path | None) -> Path:
-    path = Path(value).expanduser()
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
+def _resolve(value: str, base_dir: Path | None, root: Path) -> Path:
+    path = contain(value, root, base_dir)
+    contain_companions(_companions(path), root)  # what the reader opens too
     return path
 
 
@@ -339,6 +358,7 @@ def extract_markers(
     options: RawOptions | None = None,
     *,
     base_dir: str | Path | None = None,
+    data_root: str | Path | None = None,
 ) -> tuple[pd.DataFrame, RawReport]:
     """Return the table with markers read from its raw files, and a report.
 
@@ -351,6 +371,9 @@ def extract_markers(
     base_dir : str, path-like or None, default=None
         Folder relative paths are resolved against (the table's folder);
         the working directory when ``None``.
+    data_root : str, path-like or None, default=None
+        Folder every path must stay inside: ``options.root``, else
+        ``base_dir``, else the working directory when ``None``.
 
     Returns
     -------
@@ -365,10 +388,13 @@ def extract_markers(
     ------
     RawExtractionError
         With ``on_error: "error"``, for the first file that gives no markers,
-        naming the patient, the path column and the file.
+        naming the patient, the path column and the file; whatever
+        ``on_error``, for a path that leaves the data root (naming the patient
+        and the column only).
     """
     options = options or RawOptions()
     base = Path(base_dir) if base_dir is not None else None
+    root = Path(data_root or options.root or base or Path.cwd())
     out = table.copy()
     report = RawReport()
     qc: dict[str, dict[str, Any]] = {}
@@ -381,10 +407,15 @@ def extract_markers(
         report.failed[column] = []
         for i in rows:
             pid = str(table.index[i])
-            path = _resolve(values.iloc[i], base)
             try:
+                path = _resolve(values.iloc[i], base, root)
                 extraction = _extract(column, path, options)
             except RawFileError as exc:
+                if isinstance(exc, PathRefusedError):
+                    raise RawExtractionError(
+                        f"Patient {pid}: column '{column}' names a file that is "
+                        f"not read. {exc}"
+                    ) from None
                 if options.on_error == "error":
                     raise RawExtractionError(
                         f"Patient {pid}: column '{column}' names a file that gives "
@@ -413,7 +444,10 @@ def extract_markers(
 
 
 def read_raw_markers(
-    cohort: Cohort, options: RawOptions | None = None
+    cohort: Cohort,
+    options: RawOptions | None = None,
+    *,
+    data_root: str | Path | None = None,
 ) -> tuple[Cohort, RawReport | None]:
     """Return the cohort with markers from its raw files, and the report.
 
@@ -427,6 +461,9 @@ def read_raw_markers(
         :attr:`~predict.cohort.Cohort.base_dir`.
     options : RawOptions or None, default=None
         Reader options; defaults when ``None``.
+    data_root : str, path-like or None, default=None
+        Folder path columns must stay inside (``options.root``, else the
+        table's folder, when ``None``).
 
     Returns
     -------
@@ -451,7 +488,9 @@ def read_raw_markers(
         cohort = dataclasses.replace(cohort, visits=visits)
     if not cohort.path_columns:
         return dataclasses.replace(cohort, raw_options=options, raw_report=None), None
-    table, report = extract_markers(cohort.data, options, base_dir=cohort.base_dir)
+    table, report = extract_markers(
+        cohort.data, options, base_dir=cohort.base_dir, data_root=data_root
+    )
     derived = [c for c in table.columns if spec_for(str(c)) is None]  # pct_change
     filled = read_cohort(
         table.drop(columns=derived), primary_scale=cohort.primary_scale

@@ -8,6 +8,7 @@ from predict.scoring._bundle import (
     load_bundle,
     save_bundle,
 )
+from predict.scoring._manifest import verify_bundle, write_manifest
 from predict.scoring._predictor import ResponsePredictor, load_model
 
 __all__ = [
@@ -19,4 +20,6 @@ __all__ = [
     "load_bundle",
     "load_model",
     "save_bundle",
+    "verify_bundle",
+    "write_manifest",
 ]

@@ -13,6 +13,11 @@ atomically; its ``data/bundle`` folder holds:
 - ``oof.csv``: the out-of-fold predictions and outcomes (no patient ids), for
   conformal uncertainty at scoring time.
 
+``manifest.json``, written last, holds the SHA-256 of every other file (and,
+with a key, their HMAC signature); loading checks it before anything else
+(:mod:`predict.scoring._manifest`), then validates ``metadata.json`` and
+``oof.csv`` (:mod:`predict.scoring._metadata`).
+
 Nothing in a bundle is ever unpickled.
 """
 
@@ -31,11 +36,9 @@ import yaml
 
 from predict._atomic import atomic_path
 from predict.cohort._contract import NOT_INPUT, spec_for
-from predict.exceptions import (
-    HarmonizationWarning,
-    IgnoredModalityWarning,
-    PredictError,
-)
+from predict.exceptions import HarmonizationWarning, IgnoredModalityWarning
+from predict.scoring._manifest import BundleError, verify_bundle, write_manifest
+from predict.scoring._metadata import read_metadata, read_oof
 
 if TYPE_CHECKING:
     from predict.cohort import Cohort
@@ -76,10 +79,6 @@ TRUSTED_TYPES: list[str] = [
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.tree._tree.Tree",
 ]
-
-
-class BundleError(PredictError, ValueError):
-    """A bundle is missing, incomplete, or holds something it may not load."""
 
 
 class XGBoostRef:
@@ -232,10 +231,18 @@ def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> No
             signature=ModelSignature(inputs=Schema(specs), outputs=outputs),
             input_example=example,
             pip_requirements=[f"rtms-predict=={__version__}"],
+            # defaults a server may override (predict.scoring._pyfunc)
+            model_config={"allow_raw_paths": True, "data_root": None},
         )
 
 
-def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> Path:
+def save_bundle(
+    result: ExperimentResult,
+    cohort: Cohort,
+    path: str | Path,
+    *,
+    key: str | bytes | None = None,
+) -> Path:
     """Write a trained model and what scoring needs to a bundle folder, atomically.
 
     Parameters
@@ -246,6 +253,9 @@ def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> P
         The training cohort (for training ranges, sites and modalities).
     path : str or path-like
         The bundle folder, for example ``models/default``; replaced if present.
+    key : str, bytes or None, default=None
+        Signs the manifest (HMAC-SHA256); the command line passes
+        ``$RTMS_BUNDLE_KEY``.
 
     Returns
     -------
@@ -299,8 +309,11 @@ def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> P
     column = "y_prob" if result.task == "binary" else "y_pred"
     oof = result.predictions[["repeat", "fold", "y_true", column]]
     oof = oof.reset_index(drop=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with (
-        tempfile.TemporaryDirectory() as staging,
+        tempfile.TemporaryDirectory(
+            prefix=f".{path.name}.staging.", dir=path.parent
+        ) as staging,
         atomic_path(path, directory=True) as tmp,
     ):
         data = Path(staging) / DATA_FOLDER
@@ -314,16 +327,31 @@ def save_bundle(result: ExperimentResult, cohort: Cohort, path: str | Path) -> P
         (data / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
         oof.to_csv(data / "oof.csv", index=False)
         _save_mlflow_model(tmp, data, result)
+        write_manifest(tmp, key)
     return path
 
 
-def load_bundle(path: str | Path) -> Bundle:
-    """Load a bundle without unpickling anything.
+def _root_of(path: Path) -> Path:
+    """Return the bundle (MLflow model) folder of a path to it or its data folder."""
+    if (path / "MLmodel").is_file():
+        return path
+    if path.name == DATA_FOLDER and (path.parent.parent / "MLmodel").is_file():
+        return path.parent.parent
+    raise BundleError(
+        f"'{path}' is not a model bundle: expected the folder written by "
+        "'rtms-predict train' (with MLmodel, manifest.json and data/bundle)."
+    )
+
+
+def load_bundle(path: str | Path, *, key: str | bytes | None = None) -> Bundle:
+    """Verify a bundle, then load it without unpickling anything.
 
     Parameters
     ----------
     path : str or path-like
-        A folder written by :func:`save_bundle`.
+        A folder written by :func:`save_bundle` (or its ``data/bundle``).
+    key : str, bytes or None, default=None
+        When given, the manifest must be signed with it.
 
     Returns
     -------
@@ -332,25 +360,27 @@ def load_bundle(path: str | Path) -> Bundle:
     Raises
     ------
     BundleError
-        When the folder is not a bundle, or its model file names a type outside
-        :data:`TRUSTED_TYPES` (nothing of it is executed).
+        When the folder is not a bundle, differs from its manifest (see
+        :func:`~predict.scoring._manifest.verify_bundle`), has a malformed
+        ``metadata.json``, ``oof.csv`` or XGBoost file, or its model file
+        names a type outside :data:`TRUSTED_TYPES` (nothing of it is executed).
     """
     import skops.io as sio
     import xgboost as xgb
 
-    path = Path(path)
-    if (path / "MLmodel").is_file():  # an MLflow model: the files are in data/
-        path = path / "data" / DATA_FOLDER
+    root = verify_bundle(_root_of(Path(path)), key)
+    path = root / "data" / DATA_FOLDER
     model_file = path / "model.skops"
     if not model_file.is_file() or not (path / "metadata.json").is_file():
         raise BundleError(
-            f"'{path}' is not a model bundle: expected model.skops and metadata.json "
+            f"'{root}' is not a model bundle: expected model.skops and metadata.json "
             "written by 'rtms-predict train'."
         )
+    metadata = read_metadata(path / "metadata.json")
     try:
         untrusted = sio.get_untrusted_types(file=model_file)
-    except Exception as exc:  # a corrupt or foreign file: refuse it
-        raise BundleError(f"'{model_file}' is not a valid skops file: {exc}") from None
+    except Exception:  # a corrupt or foreign file: refuse it
+        raise BundleError(f"'{model_file}' is not a valid skops file.") from None
     refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if refused:
         raise BundleError(
@@ -358,18 +388,36 @@ def load_bundle(path: str | Path) -> Bundle:
             f"list ({', '.join(refused)}). Bundles hold only scikit-learn, numpy and "
             "rtms-predict types; this file was not written by rtms-predict."
         )
-    skeleton = sio.load(model_file, trusted=TRUSTED_TYPES)
+    try:
+        skeleton = sio.load(model_file, trusted=TRUSTED_TYPES)
+    except Exception:  # trusted types only, but a malformed file
+        raise BundleError(f"'{model_file}' is not a valid skops file.") from None
 
     def from_ref(ref: XGBoostRef) -> Any:
+        booster = path / f"xgboost-{int(ref.index)}.ubj"
+        if (
+            ref.kind not in {"classifier", "regressor"}
+            or not isinstance(ref.params, dict)
+            or type(ref.index) is not int
+        ):
+            raise BundleError(f"'{model_file}' holds a malformed XGBoost reference.")
         cls = xgb.XGBClassifier if ref.kind == "classifier" else xgb.XGBRegressor
-        model = cls(**ref.params)
-        if ref.fitted:
-            model.load_model(path / f"xgboost-{ref.index}.ubj")
+        try:
+            model = cls(**ref.params)
+            if ref.fitted:
+                if not booster.is_file():
+                    raise BundleError(f"Bundle file '{booster.name}' is missing.")
+                model.load_model(booster)
+        except BundleError:
+            raise
+        except Exception:  # XGBoost's own errors may quote the file: not shown
+            raise BundleError(
+                f"Bundle file '{booster.name}' is not a valid XGBoost model."
+            ) from None
         return model
 
-    metadata = json.loads((path / "metadata.json").read_text())
     oof = (
-        pd.read_csv(path / "oof.csv")
+        read_oof(path / "oof.csv", str(metadata["task"]))
         if (path / "oof.csv").is_file()
         else pd.DataFrame()
     )

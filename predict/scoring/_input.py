@@ -36,7 +36,12 @@ def _frame(data: Any) -> pd.DataFrame:
 
 
 def read_input(
-    data: Any, metadata: Mapping[str, Any], visits: Any = None
+    data: Any,
+    metadata: Mapping[str, Any],
+    visits: Any = None,
+    *,
+    data_root: str | Path | None = None,
+    allow_raw_paths: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Validate new patients (and their visits) and read their raw files.
 
@@ -47,12 +52,19 @@ def read_input(
         as a mapping of column to value.
     metadata : mapping
         The bundle's metadata; its ``config["raw"]`` block sets the raw-file
-        options (defaults for bundles without one); its ``predict_at`` the
-        model's prediction time.
+        options (defaults for bundles without one; its ``root`` is the training
+        machine's and is not used); its ``predict_at`` the model's prediction
+        time.
     visits : pandas.DataFrame, path or None, default=None
         The patients' visits, for a model that predicts at a time during the
         course (they go through the same validation, raw stage and
         :meth:`~predict.cohort.Cohort.at` as in training).
+    data_root : str, path-like or None, default=None
+        Folder path columns must stay inside: the table's folder for a file,
+        the working directory for a DataFrame, when ``None``.
+    allow_raw_paths : bool, default=True
+        ``False`` refuses any filled path column (a server whose clients
+        send markers, not file names).
 
     Returns
     -------
@@ -67,7 +79,10 @@ def read_input(
     CohortError
         When the input breaks the cohort contract.
     RawExtractionError
-        When a raw file gives no markers and ``on_error`` is ``"error"``.
+        When a raw file gives no markers and ``on_error`` is ``"error"``, or
+        a path leaves the data root.
+    UsageError
+        When path columns are filled and ``allow_raw_paths`` is ``False``.
 
     Warns
     -----
@@ -87,10 +102,24 @@ def read_input(
         )
     table = _frame(data)
     table = table.drop(columns=[c for c in NOT_INPUT if c in table.columns])
-    options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
     base_dir = Path(data).parent if isinstance(data, str | Path) else None
+    cohort = read_cohort(table, visits=visits, base_dir=base_dir)
+    named = [
+        *cohort.path_columns,
+        *(cohort.visits.path_columns if cohort.visits else ()),
+    ]
+    if named and not allow_raw_paths:
+        raise UsageError(
+            f"Column '{named[0]}' names raw files, which this model "
+            "server does not read: send the markers instead (or start it with "
+            "--allow-raw-paths and a --data-root)."
+        )
+    options = RawOptions.model_validate(metadata.get("config", {}).get("raw", {}))
+    # The training machine's root is not this one's: the table's folder, the
+    # working directory for a DataFrame, or the data_root given.
+    root = None if data_root is None else str(data_root)
     # The raw stage, for the patients' and their visits' files.
-    cohort = read_cohort(table, visits=visits, raw=options, base_dir=base_dir)
+    cohort = cohort.read_raw(options.model_copy(update={"root": root}))
     notes: dict[str, list[str]] = {}
     report = cohort.raw_report
     for column, failures in (report.failed if report else {}).items():

@@ -43,7 +43,9 @@ _MODALITY_LABELS = {
 }
 
 
-def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredictor:
+def load_model(
+    source: str | Path, *, coverage: float = 0.9, key: str | bytes | None = None
+) -> ResponsePredictor:
     """Load a trained model for scoring.
 
     Parameters
@@ -54,17 +56,26 @@ def load_model(source: str | Path, *, coverage: float = 0.9) -> ResponsePredicto
         current tracking URI.
     coverage : float, default=0.9
         Coverage of the conformal uncertainty statement.
+    key : str, bytes or None, default=None
+        When given, the bundle's manifest must be signed with it (the command
+        line passes ``$RTMS_BUNDLE_KEY``). The manifest's digests are checked
+        in any case.
 
     Returns
     -------
     model : ResponsePredictor
+
+    Raises
+    ------
+    BundleError
+        When the bundle differs from its manifest or holds malformed files.
     """
     text = str(source)
     if text.startswith(("models:/", "runs:/")):
         import mlflow.artifacts
 
         source = mlflow.artifacts.download_artifacts(artifact_uri=text)
-    return ResponsePredictor(load_bundle(source), coverage=coverage)
+    return ResponsePredictor(load_bundle(source, key=key), coverage=coverage)
 
 
 def _harmonizer(model: Any) -> Any:
@@ -106,7 +117,9 @@ class ResponsePredictor:
         Decision threshold of the predicted class.
     conformal_quantile_ : float
         Non-conformity quantile at ``coverage`` (1 - p of the true class for
-        binary targets, the absolute residual for percent change).
+        binary targets, the absolute residual for percent change); infinite
+        for a bundle without out-of-fold predictions, so every patient's
+        ``conformal_set`` is ``"either"`` and intervals are unbounded.
     """
 
     def __init__(self, bundle: Bundle, *, coverage: float = 0.9) -> None:
@@ -129,8 +142,8 @@ class ResponsePredictor:
     # -- conformal uncertainty ---------------------------------------------
     def _conformal_quantile(self) -> float:
         oof = self.bundle.oof
-        if oof.empty:
-            return float("nan")
+        if oof.empty:  # nothing to calibrate on: the statement excludes nothing
+            return float("inf")
         oof = oof[oof["repeat"] == oof["repeat"].min()]
         y = oof["y_true"].to_numpy(dtype=float)
         if self.task == "binary":
@@ -252,7 +265,14 @@ class ResponsePredictor:
         saved = self.metadata.get("predict_at")
         return None if saved is None else TimePoint.from_dict(saved)
 
-    def predict(self, data: Any, *, visits: Any = None, top: int = 3) -> pd.DataFrame:
+    def predict(
+        self,
+        data: Any,
+        *,
+        visits: Any = None,
+        top: int = 3,
+        data_root: str | Path | None = None,
+    ) -> pd.DataFrame:
         """Score patients.
 
         Parameters
@@ -267,6 +287,10 @@ class ResponsePredictor:
             ``warnings`` name the visit.
         top : int, default=3
             Number of contributing features listed per patient.
+        data_root : str, path-like or None, default=None
+            Folder the files named by path columns must stay inside (the
+            table's folder for a file, the working directory for a DataFrame
+            when ``None``); paths leading out are refused.
 
         Returns
         -------
@@ -294,7 +318,7 @@ class ResponsePredictor:
             return self._scores(
                 index, values, contrib, self._fast.names, unit, warnings_, top
             )
-        frame, notes = read_input(data, self.metadata, visits)
+        frame, notes = read_input(data, self.metadata, visits, data_root=data_root)
         model = self.bundle.model
         with warnings.catch_warnings():
             # Unharmonised patients are named in the ``warnings`` column instead.
@@ -328,7 +352,9 @@ class ResponsePredictor:
         table = pd.DataFrame(values, index=frame.index, columns=names)
         return table, unit, pd.DataFrame(built, index=frame.index, columns=names)
 
-    def explain(self, data: Any, *, visits: Any = None) -> pd.DataFrame:
+    def explain(
+        self, data: Any, *, visits: Any = None, data_root: str | Path | None = None
+    ) -> pd.DataFrame:
         """Return every patient's full contribution breakdown.
 
         Parameters
@@ -337,6 +363,8 @@ class ResponsePredictor:
             Patients, as for :meth:`predict`.
         visits : pandas.DataFrame, path or None, default=None
             Their visits, as for :meth:`predict`.
+        data_root : str, path-like or None, default=None
+            As for :meth:`predict`.
 
         Returns
         -------
@@ -344,7 +372,7 @@ class ResponsePredictor:
             Long format: ``patient_id``, ``feature``, ``value`` (the feature
             as built), ``contribution`` and ``unit``, largest first per patient.
         """
-        frame, _ = read_input(data, self.metadata, visits)
+        frame, _ = read_input(data, self.metadata, visits, data_root=data_root)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HarmonizationWarning)  # see predict()
             table, unit, built = self._contributions(frame)

@@ -5,6 +5,16 @@ A bundle folder is an MLflow model whose ``MLmodel`` names this module as its
 :func:`_load_pyfunc` on the bundle's ``data`` folder, which loads the skops
 and XGBoost files (:func:`predict.scoring.load_bundle`). No Python object is
 unpickled, unlike MLflow's ``python_model`` route (cloudpickle).
+
+The loader verifies the bundle against its manifest (signed with
+``$RTMS_BUNDLE_KEY`` when that is set) before it loads anything. It cannot
+protect against an ``MLmodel`` edited to name another module: MLflow imports
+that module before this one runs, so verify bundles from others first
+(``rtms-predict verify``, or serve them with ``rtms-predict serve``).
+
+Path columns in a request are read inside the working directory; MLflow's
+``model_config`` sets ``data_root`` (another folder) or
+``allow_raw_paths: false`` (refuse them).
 """
 
 from __future__ import annotations
@@ -25,12 +35,21 @@ class PyfuncModel:
     ----------
     data_path : str or path-like
         The bundle's ``data`` folder.
+    model_config : dict or None, default=None
+        ``data_root`` (folder path columns must stay inside; the working
+        directory by default) and ``allow_raw_paths`` (default ``True``).
     """
 
-    def __init__(self, data_path: str | Path) -> None:
+    def __init__(
+        self, data_path: str | Path, model_config: dict[str, Any] | None = None
+    ) -> None:
         from predict.scoring._bundle import load_bundle
+        from predict.scoring._manifest import bundle_key
 
-        self.bundle = load_bundle(data_path)
+        config = dict(model_config or {})
+        self.data_root = config.get("data_root")
+        self.allow_raw_paths = bool(config.get("allow_raw_paths", True))
+        self.bundle = load_bundle(data_path, key=bundle_key())
 
     def predict(self, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         """Return the response probability (or predicted % change) per patient.
@@ -52,10 +71,25 @@ class PyfuncModel:
             ``patient_id`` and ``p_response`` (binary targets) or
             ``predicted_pct_change``.
         """
+        from mlflow.exceptions import MlflowException
+        from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+        from predict.exceptions import PredictError
         from predict.scoring._input import read_input
 
-        frame, visits = split_visit_rows(pd.DataFrame(model_input))
-        data, _ = read_input(frame, self.bundle.metadata, visits)
+        try:
+            frame, visits = split_visit_rows(pd.DataFrame(model_input))
+            data, _ = read_input(
+                frame,
+                self.bundle.metadata,
+                visits,
+                data_root=self.data_root,
+                allow_raw_paths=self.allow_raw_paths,
+            )
+        except PredictError as exc:  # the client's input: say what is wrong
+            raise MlflowException(
+                str(exc), error_code=INVALID_PARAMETER_VALUE
+            ) from None
         model = self.bundle.model
         if self.bundle.metadata["task"] == "binary":
             values = np.asarray(model.predict_proba(data)[:, 1], dtype=float)
@@ -96,6 +130,8 @@ def split_visit_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | 
     return baseline.reset_index(drop=True), visits.reset_index(drop=True)
 
 
-def _load_pyfunc(data_path: str) -> PyfuncModel:
+def _load_pyfunc(
+    data_path: str, model_config: dict[str, Any] | None = None
+) -> PyfuncModel:
     """MLflow's entry point for ``loader_module`` flavours."""
-    return PyfuncModel(data_path)
+    return PyfuncModel(data_path, model_config)

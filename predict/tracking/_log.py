@@ -128,6 +128,9 @@ def tracking_run(
         mlflow.create_experiment(experiment, artifact_location=_artifact_location(uri))
     mlflow.set_experiment(experiment)
     run = mlflow.start_run(run_name=run_name)
+    from predict.tracking._store import process_tags
+
+    mlflow.set_tags(process_tags())  # so a later train can fail it if we are killed
     try:
         yield run
     except KeyboardInterrupt:

@@ -98,16 +98,26 @@ def test_missing_spellings_depend_on_the_column(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text(
         "patient_id,site,age,sex,eeg_iaf_hz\n"
-        "P1,NA,NA,null,.\n"
-        "P2,n/a,None,F,-\n"
+        "P1,NA,NA,null,NaN\n"
+        "P2,n/a,NULL,F,\n"
         "P3,Berlin,40,M,10.1\n"
     )
-    data = read_cohort(path).data
+    cohort = read_cohort(path)
+    data = cohort.data
     assert data["site"].tolist()[0] == "NA"  # a site called NA (North America)
     assert pd.isna(data.loc["P2", "site"])  # BIDS n/a
     assert data["age"].isna().tolist() == [True, True, False]
     assert data["sex"].isna().tolist() == [True, False, False]
     assert data["eeg_iaf_hz"].isna().tolist() == [True, True, False]
+    assert cohort.missing_spellings == {"NA": 1, "null": 1, "NaN": 1, "NULL": 1, "": 1}
+
+
+@pytest.mark.parametrize("spelling", [".", "-", "None", "#N/A"])
+def test_other_missing_spellings_are_errors(tmp_path, spelling):
+    path = tmp_path / "c.csv"
+    path.write_text(f"patient_id,age\nP1,{spelling}\nP2,40\n")
+    with pytest.raises(CohortError, match=r"Column 'age' has 1 non-numeric value"):
+        read_cohort(path)
 
 
 def test_values_beyond_the_header_are_rejected(tmp_path):

@@ -135,9 +135,11 @@ def test_missing_columns_are_named(tmp_path):
         extract_emg(path)
 
 
-def test_unknown_conditions_list_values_and_lines(tmp_path):
+def test_unknown_conditions_name_lines_not_values(tmp_path):
     rows = [*TRIALS[:3], ("sp", None, 1.0), ("cSP", None, 1.0)]
-    with pytest.raises(RawFileError, match=r"'cSP', 'sp' \(lines 5, 6\)"):
+    with pytest.raises(
+        RawFileError, match=r"2 trial\(s\) with an unknown condition \(lines 5, 6\)"
+    ):
         extract_emg(_write(tmp_path, rows))
 
 

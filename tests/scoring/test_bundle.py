@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from predict import read_cohort, simulate_cohort, train
-from predict.scoring import BundleError, load_bundle, save_bundle
+from predict.scoring import BundleError, load_bundle, save_bundle, write_manifest
 from tests.evaluation.conftest import fast_config
 
 
@@ -73,6 +73,9 @@ def test_malicious_payload_refused_without_running(tmp_path, cohort):
     with zipfile.ZipFile(model_file, "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
+    with pytest.raises(BundleError, match="model.skops' does not match its digest"):
+        load_bundle(path)
+    write_manifest(path)  # even with the manifest rewritten, skops refuses it
     with pytest.raises(BundleError, match="Refusing to load.*os.system"):
         load_bundle(path)
     assert not marker.exists()
@@ -89,6 +92,7 @@ def test_pickle_planted_as_model_is_refused(tmp_path, cohort):
     result = train(fast_config(tuning={"n_trials": 1}), cohort)
     path = save_bundle(result, cohort, tmp_path / "bundle")
     (path / "data" / "bundle" / "model.skops").write_bytes(pickle.dumps(Payload()))
+    write_manifest(path)  # the digests match: the file itself is refused
     with pytest.raises(BundleError, match="not a valid skops file"):
         load_bundle(path)
     assert not (tmp_path / "pwned").exists()
