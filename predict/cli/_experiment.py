@@ -52,9 +52,13 @@ def experiment(
     n_jobs: Annotated[
         int | None, typer.Option("--n-jobs", "-j", help="Parallel folds.")
     ] = None,
-    models_dir: Annotated[Path, typer.Option(help="Folder for the bundles.")] = Path(
-        "models"
-    ),
+    models_dir: Annotated[
+        Path,
+        typer.Option(
+            help="Bundles go to MODELS_DIR/STUDY/CONFIG, beside the bundles "
+            "'train' writes (never over them)."
+        ),
+    ] = Path("models"),
     tracking_uri: Annotated[
         str | None, typer.Option(help="MLflow tracking URI.")
     ] = None,
@@ -69,12 +73,19 @@ def experiment(
     from predict.config import load_study
     from predict.evaluation import RichProgress, compare_results
     from predict.evaluation import train as run_training
+    from predict.exceptions import UsageError
     from predict.scoring import save_bundle
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
     spec, configs = load_study(study)
     cohort = read_cohort_reporting(data, configs[0].primary_scale)
     uri = resolve_tracking_uri(tracking_uri)
+    if spec.name in {"", ".", ".."} or Path(spec.name).name != spec.name:
+        raise UsageError(
+            f"The study's name '{spec.name}' names its bundle folder "
+            f"({models_dir}/NAME/CONFIG): use a name without '/' or '..'."
+        )
+    folder = models_dir / spec.name  # never models/CONFIG, which train writes
     results = {}
     for config in configs:
         with tracking_run(uri, spec.name, str(config.name)):
@@ -82,7 +93,7 @@ def experiment(
                 config, cohort, n_jobs=n_jobs, progress=RichProgress(out_console)
             )
             render_result(result, out_console)
-            bundle = save_bundle(result, cohort, models_dir / str(config.name))
+            bundle = save_bundle(result, cohort, folder / str(config.name))
             log_training(result, cohort, bundle=bundle)
         results[str(config.name)] = result
     table = compare_results(results, spec.baseline)
@@ -95,6 +106,10 @@ def experiment(
             path = Path(tmp) / "comparison.csv"
             table.to_csv(path)
             mlflow.log_artifact(str(path))
+    out_console.print(
+        f"Bundles: [bold]{escape(str(folder))}/[/bold]{{{escape(','.join(results))}}}",
+        soft_wrap=True,
+    )
     out_console.print(
         f"Open the comparison with: rtms-predict ui --tracking-uri {escape(str(uri))}",
         soft_wrap=True,

@@ -12,7 +12,6 @@ from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from predict.cohort._contract import CATEGORIES, COLUMNS, MODALITY_PREFIXES
 from predict.cohort._simulate_model import (
@@ -341,6 +340,8 @@ def simulate_cohort(
     logit = response_logit(
         {**clinical, "met_carrier": met_carrier}, trait, plasticity, site_logits[site]
     )
+    from scipy.special import expit  # here: validate imports this module, fast
+
     responder = rng.random(n) < expit(logit)
     endpoint = _endpoints(rng, clinical["baseline_hamd17"], responder)
 
