@@ -61,6 +61,7 @@ def test_contributions_add_up_for_linear_models(trained):
         "value",
         "contribution",
         "unit",
+        "missing",  # contributions of what the patient lacks still add up
     }
     logit = np.log(
         model.predict(held_out.head(3))["p_response"]
