@@ -69,7 +69,7 @@ def experiment(
     import mlflow
 
     from predict.cli._app import out_console, read_cohort_reporting
-    from predict.cli._train import render_result
+    from predict.cli._train import cli_name, render_result
     from predict.config import load_study
     from predict.evaluation import RichProgress, compare_results
     from predict.evaluation import train as run_training
@@ -111,6 +111,7 @@ def experiment(
         soft_wrap=True,
     )
     out_console.print(
-        f"Open the comparison with: rtms-predict ui --tracking-uri {escape(str(uri))}",
+        f"Open the comparison with: {escape(cli_name())} ui --tracking-uri "
+        f"{escape(str(uri))} --experiment {escape(spec.name)}",
         soft_wrap=True,
     )
