@@ -1,9 +1,10 @@
 """Run the MLflow UI as a child process: ready when it answers, gone with us.
 
 The server runs in its own process group (its workers too), so stopping it
-stops all of them; :func:`serve_until_stopped` turns SIGTERM and SIGHUP into
-a clean stop, like Ctrl-C, and prints the address only once the server
-answers its ``/health`` endpoint.
+stops all of them; :func:`running_server` turns SIGTERM and SIGHUP into a
+clean stop, like Ctrl-C, and yields only once the server answers its
+``/health`` endpoint. On Linux the server also gets SIGTERM when this
+process dies without a chance to stop it (SIGKILL).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -82,6 +84,17 @@ def _stop(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
         pass
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Ask Linux to SIGTERM the child when this process dies (even by SIGKILL)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _tail(log: IO[bytes], lines: int = 15) -> str:
     log.flush()
     log.seek(0)
@@ -132,6 +145,8 @@ def running_server(
                 stdin=subprocess.DEVNULL,
                 env={**os.environ, **(env or {})},
                 start_new_session=True,  # its own process group
+                # killed with us, even by SIGKILL (mlflow passes it on to uvicorn)
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         except OSError as exc:
             raise UsageError(f"Cannot start the MLflow UI: {exc}") from None

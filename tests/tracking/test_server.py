@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
+import subprocess
 import sys
 import textwrap
 import time
@@ -92,3 +94,36 @@ def test_a_server_that_dies_is_reported_with_its_output():
         with running_server(command, "http://127.0.0.1:9/health", timeout=30):
             pass
     assert "no database here" in str(info.value)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_server_dies_with_a_killed_parent(tmp_path):
+    port = _free_port()
+    parent = textwrap.dedent(
+        f"""
+        import sys, time
+        from predict.tracking._server import running_server
+        command = {_command(tmp_path, port)!r}
+        with running_server(command, "http://127.0.0.1:{port}/health", timeout=60) as p:
+            print(p.pid, flush=True)
+            time.sleep(600)
+        """
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", parent], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        server_pid = int(process.stdout.readline())
+        assert _alive(server_pid)
+        process.kill()  # SIGKILL: no handler runs
+        process.wait()
+        deadline = time.monotonic() + 10
+        while _alive(server_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(server_pid)
+    finally:
+        process.kill()
+        worker = tmp_path / "worker.pid"  # the stand-in's own worker: ours to end
+        if worker.is_file():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(worker.read_text()), signal.SIGKILL)
