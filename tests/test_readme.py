@@ -114,7 +114,7 @@ def _copy_repository(target: Path) -> None:
         config.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
-def _run(command: list[str], folder: Path, env: dict[str, str], what: str) -> None:
+def _run(command: list[str], folder: Path, env: dict[str, str], what: str) -> str:
     done = subprocess.run(
         command, cwd=folder, env=env, capture_output=True, text=True, timeout=900
     )
@@ -122,6 +122,7 @@ def _run(command: list[str], folder: Path, env: dict[str, str], what: str) -> No
         f"{what} failed with exit code {done.returncode}\n--- stdout\n"
         f"{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}"
     )
+    return done.stdout
 
 
 @pytest.mark.slow
@@ -139,8 +140,14 @@ def test_every_readme_block_runs_in_order_after_the_demo(tmp_path):
     for name in ("MLFLOW_TRACKING_URI", "PYTHONSTARTUP"):
         env.pop(name, None)
     for step in demo_steps((repo / "Makefile").read_text()):
-        _run(["bash", "-euo", "pipefail", "-c", step], repo, env, f"demo: {step}")
+        out = _run(["bash", "-euo", "pipefail", "-c", step], repo, env, f"demo: {step}")
     assert (repo / "models" / "default" / "MLmodel").is_file()
+    # the demo's last line is a command that works as printed
+    hint = " ".join(out.split()).split("open the UI with: ")[1]
+    program, subcommand, *options = hint.split()
+    assert subcommand == "ui" and options == ["--tracking-uri", "sqlite:///mlflow.db"]
+    assert shutil.which(program, path=env["PATH"]) or (repo / program).is_file()
+    _run([program, "ui", "--help"], repo, env, f"the demo's hint: {hint}")
     ran = 0
     for number, (language, code) in enumerate(blocks((repo / "README.md").read_text())):
         if language == "bash":
