@@ -85,8 +85,8 @@ def log_logged_model(
     bundle : pathlib.Path
         The bundle folder (an MLflow model) written by ``save_bundle``.
     name : str
-        The config's name: the logged model is ``model`` of the run and is
-        registered as ``rtms-NAME``.
+        The config's name: the logged model's name (as listed in the
+        experiment's Models tab), registered as ``rtms-NAME``.
     metrics : dict of str to float
         The run's metrics, linked to the model (and to ``dataset``).
     dataset : mlflow.data.Dataset or None
@@ -109,7 +109,7 @@ def log_logged_model(
     run_id = run.info.run_id
     client = mlflow.MlflowClient()
     model = mlflow.initialize_logged_model(
-        name="model",
+        name=name,  # the Models tab lists configs: default, clinical_only, ...
         source_run_id=run_id,
         model_type="rtms-predict bundle",
         tags={"rtms.config": name},

@@ -115,7 +115,7 @@ def test_run_contents_and_no_patient_id_anywhere(tmp_path):
     # MLflow 3: the bundle is the run's logged model, registered as version 1
     (output,) = parent.outputs.model_outputs
     logged = client.get_logged_model(output.model_id)
-    assert logged.source_run_id == parent.info.run_id and logged.name == "model"
+    assert logged.source_run_id == parent.info.run_id and logged.name == "ablate"
     assert str(logged.status) == "READY"
     linked = {m.key: m.value for m in logged.metrics}
     assert linked["auc"] == parent.data.metrics["auc"]
