@@ -97,9 +97,13 @@ def experiment(
     n_jobs: Annotated[
         int | None, typer.Option("--n-jobs", "-j", help="Parallel folds.")
     ] = None,
-    models_dir: Annotated[Path, typer.Option(help="Folder for the bundles.")] = Path(
-        "models"
-    ),
+    models_dir: Annotated[
+        Path,
+        typer.Option(
+            help="Bundles go to MODELS_DIR/STUDY/CONFIG, beside the bundles "
+            "'train' writes (never over them)."
+        ),
+    ] = Path("models"),
     tracking_uri: Annotated[
         str | None, typer.Option(help="MLflow tracking URI.")
     ] = None,
@@ -126,12 +130,12 @@ def experiment(
     import mlflow
 
     from predict.cli._app import out_console, read_cohort_reporting
-    from predict.cli._train import render_result
+    from predict.cli._train import cli_name, render_result
     from predict.config import load_study
     from predict.evaluation import RichProgress, compare_results
     from predict.evaluation import train as run_training
     from predict.evaluation._timescales import log_timescales, timescale_table
-    from predict.exceptions import MissingModalityError
+    from predict.exceptions import MissingModalityError, UsageError
     from predict.scoring import save_bundle
     from predict.tracking import log_training, resolve_tracking_uri, tracking_run
 
@@ -140,6 +144,12 @@ def experiment(
         data, configs[0].primary_scale, visits, raw=configs[0].raw
     )
     uri = resolve_tracking_uri(tracking_uri)
+    if spec.name in {"", ".", ".."} or Path(spec.name).name != spec.name:
+        raise UsageError(
+            f"The study's name '{spec.name}' names its bundle folder "
+            f"({models_dir}/NAME/CONFIG): use a name without '/' or '..'."
+        )
+    folder = models_dir / spec.name  # never models/CONFIG, which train writes
     results = {}
     skipped: dict[str, str] = {}
     for config in configs:
@@ -160,7 +170,7 @@ def experiment(
                 )
                 continue
             render_result(result, out_console)
-            bundle = save_bundle(result, cohort, models_dir / str(config.name))
+            bundle = save_bundle(result, cohort, folder / str(config.name))
             log_training(result, cohort, bundle=bundle)
         results[str(config.name)] = result
     table = compare_results(results, spec.baseline, skipped=skipped)
@@ -195,6 +205,11 @@ def experiment(
             f"Comparison written to [bold]{escape(str(report))}[/bold]", soft_wrap=True
         )
     out_console.print(
-        f"Open the comparison with: rtms-predict ui --tracking-uri {escape(str(uri))}",
+        f"Bundles: [bold]{escape(str(folder))}/[/bold]{{{escape(','.join(results))}}}",
+        soft_wrap=True,
+    )
+    out_console.print(
+        f"Open the comparison with: {escape(cli_name())} ui --tracking-uri "
+        f"{escape(str(uri))} --experiment {escape(spec.name)}",
         soft_wrap=True,
     )

@@ -25,6 +25,14 @@ def simulate(
         bool,
         typer.Option("--missing/--no-missing", help="Simulate missing modalities."),
     ] = True,
+    outcomes: Annotated[
+        bool,
+        typer.Option(
+            "--outcomes/--no-outcomes",
+            help="Write the endpoint scores (--no-outcomes: new patients to score, "
+            "before treatment).",
+        ),
+    ] = True,
     truth: Annotated[
         Path | None,
         typer.Option(
@@ -68,6 +76,10 @@ def simulate(
     table, p_true = simulate_cohort(
         n, seed=seed, n_sites=sites, missing=missing, return_truth=True
     )
+    if not outcomes:
+        from predict.cohort._contract import NOT_INPUT
+
+        table = table.drop(columns=[c for c in table if c in NOT_INPUT])
     if raw is not None:
         from predict.raw._simulate import write_raw_files
 

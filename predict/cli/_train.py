@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from predict.config import ExperimentConfig
     from predict.evaluation import ExperimentResult
 
-__all__ = ["render_result", "train"]
+__all__ = ["cli_name", "render_result", "train"]
 
 _LABELS = {
     "auc": "AUC",
@@ -38,6 +38,30 @@ _LABELS = {
     "rmse": "RMSE",
     "pearson_r": "Pearson r",
 }
+
+
+def cli_name() -> str:
+    """Return how a new shell in this folder runs ``rtms-predict``, for hints.
+
+    ``rtms-predict`` when that is the program on ``PATH``; otherwise the path
+    this process was started by (``.venv/bin/rtms-predict`` under ``make
+    demo``), relative to the working directory when inside it.
+    """
+    import os
+    import shutil
+    import sys
+
+    started = Path(sys.argv[0])
+    if started.name != "rtms-predict":  # not the console script (tests, -m)
+        return "rtms-predict"
+    found = shutil.which("rtms-predict")
+    if found and Path(found).resolve() == started.resolve():
+        return "rtms-predict"
+    where = started.absolute()
+    try:
+        return str(where.relative_to(Path.cwd()))
+    except ValueError:
+        return os.fspath(where)
 
 
 def _render_sites(result: ExperimentResult, console: Console) -> None:
@@ -213,7 +237,7 @@ def train(
     out_console.print(f"Model bundle: [bold]{where}[/bold]", soft_wrap=True)
     out_console.print(
         f"MLflow run {run.info.run_id} in experiment '{escape(mlflow_experiment)}' at "
-        f"{store}; open the UI with: rtms-predict ui --tracking-uri {store}",
+        f"{store}; open the UI with: {escape(cli_name())} ui --tracking-uri {store}",
         soft_wrap=True,
     )
 
@@ -287,7 +311,7 @@ def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
     job = names[-1].removesuffix("-final")
     out_console.print(
         f"{len(names)} Optuna studies ({escape(job)}-*) in {escape(url)}; more "
-        f"processes join with: rtms-predict worker --storage {escape(url)} "
+        f"processes join with: {escape(cli_name())} worker --storage {escape(url)} "
         f"--study {escape(job)}"
         + (" --visits FILE" if experiment.predict_at is not None else ""),
         soft_wrap=True,

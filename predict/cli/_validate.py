@@ -177,16 +177,25 @@ def validate(
             "(default: the table's folder)."
         ),
     ] = None,
+    site_diagnostics: Annotated[
+        bool,
+        typer.Option(
+            "--site-diagnostics",
+            help="With two or more sites, show per modality how well the site is "
+            "predicted from the markers, before and after ComBat (cross-validated: "
+            "a few seconds).",
+        ),
+    ] = False,
 ) -> None:
     """Check a cohort table (and its visits) against the contract and summarise it.
 
-    With two or more sites, also shows per modality how well the site can be
-    predicted from the markers before and after ComBat harmonisation. Exit
-    code 2 and the list of problems when the table breaks the contract.
+    With ``--site-diagnostics`` and two or more sites, also shows per modality
+    how well the site can be predicted from the markers before and after
+    ComBat harmonisation. Exit code 2 and the list of problems when the table
+    breaks the contract.
     """
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.cohort import summarize_cohort
-    from predict.harmonize import site_predictability
     from predict.raw import RawOptions
 
     options = None
@@ -219,8 +228,17 @@ def validate(
         )
     if cohort.path_columns:  # site effects then include markers read from files
         cohort = render_raw_files(cohort, out_console, read=options)
-    if len(cohort.sites) >= 2:
+    if len(cohort.sites) >= 2 and site_diagnostics:
+        from predict.harmonize import site_predictability  # fits models: slow
+
         render_site_effects(site_predictability(cohort), out_console)
+    elif len(cohort.sites) >= 2:
+        out_console.print(
+            f"{len(cohort.sites)} sites: --site-diagnostics shows how well the "
+            "markers predict the site, before and after ComBat.",
+            soft_wrap=True,
+            highlight=False,
+        )
     out_console.print(
         f"[green]{escape(str(data))} follows the cohort contract.[/green]",
         soft_wrap=True,

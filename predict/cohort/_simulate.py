@@ -13,7 +13,6 @@ from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from predict.cohort._contract import CATEGORIES, COLUMNS, MODALITY_PREFIXES
 from predict.cohort._simulate_model import (
@@ -211,6 +210,8 @@ def _draw(n: int, seed: int | None, n_sites: int, missing: bool) -> _Draw:
         seed_seq, clinical["sex"], site, n_sites, missing=missing
     )
     logit = logit + structural_logit(structural_trait)
+    from scipy.special import expit  # here: validate imports this module, fast
+
     responder = rng.random(n) < expit(logit)
     endpoint = _endpoints(rng, clinical["baseline_hamd17"], responder)
 

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, ndtr, ndtri
 
 from predict.cohort._contract import COLUMNS, MODALITY_PREFIXES
 
@@ -210,6 +209,8 @@ def truncated_normal_quantile(
     u: np.ndarray, mean: float, sd: float, low: float, high: float
 ) -> np.ndarray:
     """Return quantiles ``u`` of a normal truncated to ``[low, high]``."""
+    from scipy.special import ndtr, ndtri  # imported on use: keeps validate fast
+
     cdf_low, cdf_high = ndtr((low - mean) / sd), ndtr((high - mean) / sd)
     return mean + sd * ndtri(cdf_low + (cdf_high - cdf_low) * u)
 
@@ -245,6 +246,8 @@ def prior_treatments_quantile(u: np.ndarray) -> np.ndarray:
     p_nb = r / (r + PRIOR_MEAN)
     spec = COLUMNS["n_prior_treatments"]
     k = np.arange(int(spec.high or 0))  # the top count takes the upper tail
+    from scipy.special import gammaln  # imported on use: keeps validate fast
+
     log_pmf = gammaln(k + r) - gammaln(k + 1) - gammaln(r)
     cdf = np.cumsum(np.exp(log_pmf + r * np.log(p_nb) + k * np.log1p(-p_nb)))
     return np.clip(np.searchsorted(cdf, u), spec.low, spec.high).astype(float)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit, ndtri
 
 from predict.cohort._simulate_model import (
     LOGIT_TRAITS,
@@ -214,6 +213,8 @@ def oracle_probability(
     (a few thousandths of an SD on a marker's score, up to ~0.02 SD for the
     smallest theta and LICI values).
     """
+    from scipy.special import expit, ndtri  # imported on use: keeps validate fast
+
     w = _standardised_markers(table, site, shifts, scales)
     mean, factor, group = _posterior(w)
     s_mean, s_sd = structural_posterior(table, site, structural)

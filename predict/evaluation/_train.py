@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from predict.evaluation._metrics import (
 )
 from predict.evaluation._nested import FoldResult, Plan, run_fold
 from predict.evaluation._permutation import permutation_null, pool_predictions
+from predict.evaluation._progress import resolve_progress
 from predict.evaluation._result import ExperimentResult
 from predict.evaluation._shared import redact_config
 from predict.evaluation._splits import (
@@ -157,7 +158,7 @@ def train(
     cohort: Cohort,
     *,
     n_jobs: int | None = None,
-    progress: ProgressReporter | None = None,
+    progress: ProgressReporter | bool | Literal["auto"] | None = "auto",
 ) -> ExperimentResult:
     """Evaluate a config with nested cross-validation and fit the final model.
 
@@ -183,8 +184,13 @@ def train(
     n_jobs : int or None, default=None
         Outer folds (and permutations) run in parallel; ``None`` uses
         ``config.n_jobs``.
-    progress : ProgressReporter or None, default=None
-        Receives progress events (the CLI draws rich progress bars).
+    progress : ProgressReporter, bool, "auto" or None, default="auto"
+        Progress of the folds, trials and permutations. ``"auto"`` draws rich
+        progress bars with an ETA on stderr when Python runs interactively (a
+        terminal, the REPL, Jupyter) and stays quiet otherwise; ``True``
+        always reports (one line per finished outer fold when stderr is not a
+        terminal); ``False`` or ``None`` never; or any
+        :class:`~predict.evaluation.ProgressReporter`.
 
     Returns
     -------
@@ -241,6 +247,7 @@ def train(
     check_folds(config, folds, y)
     studies = _studies(config, cohort, len(folds))
     evaluation = config.evaluation
+    progress = resolve_progress(progress)
     if progress:
         progress.start(
             len(folds) + 1,

@@ -26,6 +26,7 @@ from predict.scoring._explain import contributions_of, prepare, score_prepared
 from predict.scoring._fast import FastFeatures
 from predict.scoring._ignored import left_out_limitations, warn_ignored
 from predict.scoring._input import read_input
+from predict.scoring._lacking import FeatureInputs, top_reasons
 
 __all__ = ["ResponsePredictor", "load_model"]
 
@@ -84,20 +85,6 @@ def _harmonizer(model: Any) -> Any:
     return getattr(features, "named_steps", {}).get("harmonize")
 
 
-def _top_features(values: np.ndarray, names: list[str], top: int) -> list[str]:
-    """Name the ``top`` largest contributions per patient, with their signs."""
-    names_ = np.asarray(names, dtype=object)
-    order = np.argsort(-np.abs(np.nan_to_num(values)), axis=1, kind="stable")[:, :top]
-    picked = np.take_along_axis(values, order, axis=1)
-    return [
-        "; ".join(
-            f"{name} {value:+.3f}"
-            for name, value in zip(names_[row], vals, strict=True)
-        )
-        for row, vals in zip(order, picked, strict=True)
-    ]
-
-
 class ResponsePredictor:
     """Scores new patients: calibrated probability, uncertainty, reasons, warnings.
 
@@ -132,6 +119,8 @@ class ResponsePredictor:
         self.threshold = bundle.metadata.get("threshold")
         self.conformal_quantile_ = self._conformal_quantile()
         self._fast = FastFeatures.of(bundle.model)
+        names = unwrap_calibrated(bundle.model).steps[0][1].get_feature_names_out()
+        self._inputs = FeatureInputs.of(bundle.model, len(names))
 
     def __repr__(self) -> str:
         return (
@@ -214,6 +203,10 @@ class ResponsePredictor:
                 per_patient[i].append(
                     f"no {_MODALITY_LABELS[modality]} markers (scored as missing)"
                 )
+        for mine, clinical in zip(
+            per_patient, self._inputs.clinical_warnings(columns, n), strict=True
+        ):
+            mine.extend(clinical)
         for column, (low, high) in meta.get("training_ranges", {}).items():
             if column not in columns:
                 continue
@@ -242,6 +235,7 @@ class ResponsePredictor:
         index: pd.Index,
         values: np.ndarray,
         contrib: np.ndarray,
+        lacking: np.ndarray,
         names: list[str],
         unit: str,
         warnings: list[str],
@@ -253,7 +247,7 @@ class ResponsePredictor:
         out.update(self._uncertainty(values))
         if self.task == "binary" and self.threshold is not None:
             out["predicted_response"] = (values >= self.threshold).astype(int)
-        out["top_features"] = _top_features(contrib, names, top)
+        out["top_features"] = top_reasons(contrib, lacking, names, top)
         out["contribution_unit"] = unit
         out["warnings"] = warnings
         return pd.DataFrame(out, index=index)
@@ -315,8 +309,9 @@ class ResponsePredictor:
             )
             index = pd.Index(np.asarray(ids, dtype=str), name="patient_id")
             warnings_ = self._warnings(parsed, ids)
+            lacking = self._inputs.lacking(parsed, built)
             return self._scores(
-                index, values, contrib, self._fast.names, unit, warnings_, top
+                index, values, contrib, lacking, self._fast.names, unit, warnings_, top
             )
         frame, notes = read_input(data, self.metadata, visits, data_root=data_root)
         model = self.bundle.model
@@ -327,13 +322,14 @@ class ResponsePredictor:
                 values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
             else:
                 values = np.asarray(model.predict(frame), dtype=float)
-            table, unit, _ = self._contributions(frame)
+            table, unit, built = self._contributions(frame)
         columns = {c: frame[c].to_numpy() for c in frame.columns}
         warnings_ = self._warnings(columns, list(frame.index), notes, frame=frame)
         return self._scores(
             frame.index,
             values,
             table.to_numpy(),
+            self._inputs.lacking(columns, built.to_numpy()),
             list(table.columns),
             unit,
             warnings_,
@@ -370,19 +366,32 @@ class ResponsePredictor:
         -------
         explanation : pandas.DataFrame
             Long format: ``patient_id``, ``feature``, ``value`` (the feature
-            as built), ``contribution`` and ``unit``, largest first per patient.
+            as built), ``contribution``, ``unit`` and ``missing`` (True when
+            the patient lacks the feature: its value is imputed, or it is
+            built from an input the patient does not have, such as a one-hot
+            level of a missing protocol; its contribution is the model's
+            view of an average patient, not a reason). Per patient the
+            features it has come first, largest contribution first, then
+            the missing ones.
         """
         frame, _ = read_input(data, self.metadata, visits, data_root=data_root)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HarmonizationWarning)  # see predict()
             table, unit, built = self._contributions(frame)
+        columns = {c: frame[c].to_numpy() for c in frame.columns}
+        lacking = pd.DataFrame(
+            self._inputs.lacking(columns, built.to_numpy()),
+            index=built.index,
+            columns=built.columns,
+        )
         long = table.stack().rename("contribution").to_frame()
         long["value"] = built.stack(future_stack=True).reindex(long.index)
         long["unit"] = unit
+        long["missing"] = lacking.stack().reindex(long.index).astype(bool)
         long.index.names = ["patient_id", "feature"]
         long = long.reset_index()
         long["order"] = -long["contribution"].abs()
-        long = long.sort_values(["patient_id", "order"], kind="stable")
+        long = long.sort_values(["patient_id", "missing", "order"], kind="stable")
         return long.drop(columns="order").reset_index(drop=True)
 
     def card(self) -> dict[str, Any]:

@@ -34,24 +34,50 @@ def _png(figure: Any) -> str:
 
 
 def _plots(predictor: ResponsePredictor) -> list[str]:
-    """ROC, calibration and decision curve from the bundle's out-of-fold predictions."""
+    """ROC, calibration, decision curve (out-of-fold), the model's importance."""
     from predict.evaluation import decision_curve
-    from predict.tracking._plots import plot_calibration, plot_decision_curve, plot_roc
+    from predict.tracking._plots import (
+        plot_calibration,
+        plot_decision_curve,
+        plot_feature_importance,
+        plot_roc,
+    )
 
+    meta = predictor.metadata
+    config = SimpleNamespace(name=meta.get("name"), target=meta.get("target"))
+    # the importance of the bundle's own model: cheap (coefficients or gains)
+    importance = SimpleNamespace(config=config, final_model=predictor.bundle.model)
+    pages = [_png(plot_feature_importance(importance)[0])]  # type: ignore[arg-type]
     oof = predictor.bundle.oof
     if predictor.task != "binary" or oof.empty:
-        return []
+        return pages
     first = oof[oof["repeat"] == oof["repeat"].min()].reset_index(drop=True)
-    meta = predictor.metadata
     view = SimpleNamespace(
         task="binary",
-        config=SimpleNamespace(name=meta.get("name"), target=meta.get("target")),
+        config=config,
         predictions=first,
         threshold=predictor.threshold,
         decision_curve=decision_curve(first["y_true"], first["y_prob"]),
     )
     plots: list[Any] = [plot_roc, plot_calibration, plot_decision_curve]
-    return [_png(plot(view)) for plot in plots]
+    return [_png(plot(view)) for plot in plots] + pages
+
+
+def _number(value: Any) -> str:
+    """Format a number to 3 significant digits (``0.434``), anything else as text."""
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return html.escape(str(value))
+
+
+def _rounded(params: Any) -> str:
+    """Format tuned parameters with their floats to 3 significant digits."""
+    if not isinstance(params, dict):
+        return str(params)
+    shown = {
+        k: float(f"{v:.3g}") if isinstance(v, float) else v for k, v in params.items()
+    }
+    return str(shown)
 
 
 def _features_text(meta: dict[str, Any], config: dict[str, Any]) -> str:
@@ -152,8 +178,8 @@ def render_report(predictor: ResponsePredictor) -> str:
         _section(
             "Model specification",
             "22",
-            f"<p>Decision threshold {card['threshold']}; tuned parameters "
-            f"<code>{e(str(meta.get('final_params')))}</code>; conformal coverage "
+            f"<p>Decision threshold {_number(card['threshold'])}; tuned parameters "
+            f"<code>{e(_rounded(meta.get('final_params')))}</code>; conformal coverage "
             f"{card['conformal']['coverage']:.0%}.</p>",
         ),
         _section(

@@ -212,7 +212,9 @@ def log_training(
     import mlflow
 
     from predict import __version__
+    from predict.tracking._models import log_cohort_dataset
     from predict.tracking._plots import save_figures
+    from predict.tracking._views import set_training_view
 
     config = result.config
     run = mlflow.active_run()
@@ -237,6 +239,9 @@ def log_training(
         tags.update(result.features.tags())
         params.update(result.features.params())
     mlflow.set_tags(tags)
+    # the UI's runs table: headline metric, CI, calibration, permutation p
+    set_training_view(mlflow.MlflowClient(), run.info.experiment_id, result.headline)
+    dataset = log_cohort_dataset(cohort)  # fingerprint and schema, no rows
     mlflow.log_params(params)
     metrics = _metrics(result.metrics)
     if result.permutation_p is not None:
@@ -278,7 +283,7 @@ def log_training(
         mlflow.log_artifacts(str(folder))
     _log_folds(result)
     if bundle is not None:
-        _log_bundle(bundle, str(config.name), register)
+        _log_bundle(bundle, str(config.name), register, metrics, dataset)
     return str(run.info.run_id)
 
 
@@ -310,15 +315,22 @@ def _log_folds(result: ExperimentResult) -> None:
                 mlflow.log_artifact(str(path))
 
 
-def _log_bundle(bundle: Path, name: str, register: bool) -> None:
+def _log_bundle(
+    bundle: Path,
+    name: str,
+    register: bool,
+    metrics: dict[str, float],
+    dataset: Any,
+) -> None:
+    """Log the bundle as the run's artifact ``model`` and as its logged model."""
     import mlflow
 
-    run = mlflow.active_run()
-    assert run is not None
-    mlflow.log_artifacts(str(bundle), artifact_path="model")
-    if not register:
-        return
-    try:
-        mlflow.register_model(f"runs:/{run.info.run_id}/model", f"rtms-{name}")
-    except mlflow.exceptions.MlflowException as exc:  # a store without a registry
-        mlflow.set_tag("rtms.registry", f"not registered: {exc}")
+    from predict.tracking._models import log_logged_model
+
+    mlflow.log_artifacts(str(bundle), artifact_path="model")  # runs:/<id>/model
+    model_id, version = log_logged_model(
+        bundle, name, metrics=metrics, dataset=dataset, register=register
+    )
+    mlflow.set_tag("rtms.model_id", model_id)
+    if version is not None:
+        mlflow.set_tag("rtms.registered_version", f"rtms-{name}/{version}")

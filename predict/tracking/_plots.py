@@ -303,7 +303,10 @@ def plot_optimization_history(result: ExperimentResult) -> Figure:
     legend: dict[str, Any] = {}
     for ax, (repeat, fold) in zip(axes, keys, strict=False):
         _history(ax, trials[(trials["repeat"] == repeat) & (trials["fold"] == fold)])
-        label = f"repeat {repeat}, fold {fold}" if n_repeats > 1 else f"fold {fold}"
+        # numbered from 1, like the child runs ("outer fold 1")
+        label = f"fold {fold + 1}"
+        if n_repeats > 1:
+            label = f"repeat {repeat + 1}, {label}"
         ax.set_title("final model" if fold == -1 else label, fontsize="medium")
         ax.set_xlabel("trial")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

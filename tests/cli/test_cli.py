@@ -48,6 +48,15 @@ def test_simulate_then_validate(tmp_path):
     assert "tms_eeg" in result.output
 
 
+def test_simulate_new_patients_without_outcomes(tmp_path):
+    out = tmp_path / "new_patients.csv"
+    command = ["simulate", "--n", "20", "--seed", "1", "--no-outcomes", "-o", str(out)]
+    assert runner.invoke(app, command).exit_code == 0
+    table = pd.read_csv(out)
+    assert len(table) == 20 and "baseline_hamd17" in table
+    assert not [c for c in table if c.startswith("endpoint_") or c == "response"]
+
+
 def test_simulate_parquet(tmp_path):
     out = tmp_path / "c.parquet"
     assert (

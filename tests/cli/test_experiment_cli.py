@@ -76,3 +76,23 @@ def test_experiment_prints_paired_comparison(tmp_path, small_table):
     experiment = client.get_experiment_by_name("ablation-test")
     names = {r.info.run_name for r in client.search_runs([experiment.experiment_id])}
     assert {"clinical_only", "with_bdnf", "comparison vs clinical_only"} <= names
+    # bundles under the study's name: never over models/CONFIG that train wrote
+    models = tmp_path / "models"
+    assert sorted(p.name for p in models.iterdir()) == ["ablation-test"]
+    assert sorted(p.name for p in (models / "ablation-test").iterdir()) == [
+        "clinical_only",
+        "with_bdnf",
+    ]
+    assert "ablation-test/" in result.output
+
+
+def test_experiment_refuses_a_name_that_leaves_its_folder(tmp_path, small_table):
+    study = _study(tmp_path)
+    spec = yaml.safe_load(study.read_text())
+    study.write_text(yaml.safe_dump({**spec, "name": "../outside"}))
+    data = tmp_path / "cohort.csv"
+    small_table.to_csv(data, index=False)
+    result = runner.invoke(app, ["experiment", str(study), "-d", str(data)])
+    assert result.exit_code == 2
+    assert "without '/' or '..'" in result.output
+    assert not (tmp_path / "outside").exists()

@@ -33,10 +33,26 @@ def test_harmonize_needs_a_site_column():
 def test_validate_shows_site_effects(tmp_path):
     path = tmp_path / "cohort.csv"
     simulate_cohort(200, seed=0).to_csv(path, index=False)
-    result = CliRunner().invoke(app, ["validate", str(path)], env={"COLUMNS": "200"})
+    command = ["validate", str(path), "--site-diagnostics"]
+    result = CliRunner().invoke(app, command, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Site effects" in result.output
     assert "tms_emg" in result.output and "chance" in result.output
+
+
+def test_validate_leaves_site_effects_to_the_option(tmp_path, monkeypatch):
+    import predict.harmonize
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("site diagnostics ran without --site-diagnostics")
+
+    monkeypatch.setattr(predict.harmonize, "site_predictability", refuse)
+    path = tmp_path / "cohort.csv"
+    simulate_cohort(120, seed=0).to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["validate", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Site effects" not in result.output
+    assert "--site-diagnostics shows how well" in result.output
 
 
 def test_site_metrics_only_for_leave_site_out():

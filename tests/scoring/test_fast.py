@@ -36,6 +36,7 @@ def new_patients():
     table.loc[table.index[0], "site"] = "Elsewhere"  # unseen site warning
     table.loc[table.index[1], "eeg_iaf_hz"] = 14.9  # outside the training range
     table.loc[table.index[2], [c for c in table if c.startswith("tep_")]] = np.nan
+    table.loc[table.index[3], ["protocol", "diagnosis", "baseline_hamd17"]] = np.nan
     table["age"] = table["age"].astype(str)  # numbers as text, as read from CSV
     return table
 
@@ -66,6 +67,12 @@ def test_one_at_a_time_equals_the_batch(model, new_patients):
     assert "not seen in training" in batch["warnings"].iloc[0]
     assert "outside the training range" in batch["warnings"].iloc[1]
     assert "no TMS-EEG markers" in batch["warnings"].iloc[2]
+    assert (
+        "baseline severity (baseline_hamd17), protocol, diagnosis"
+        in (batch["warnings"].iloc[3])
+    )
+    reasons = batch["top_features"].iloc[3]
+    assert "protocol_" not in reasons and "diagnosis_" not in reasons
 
 
 def test_fast_path_skips_the_table_validator(model, new_patients, monkeypatch):

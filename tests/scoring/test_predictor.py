@@ -61,6 +61,7 @@ def test_contributions_add_up_for_linear_models(trained):
         "value",
         "contribution",
         "unit",
+        "missing",  # contributions of what the patient lacks still add up
     }
     logit = np.log(
         model.predict(held_out.head(3))["p_response"]
@@ -187,7 +188,11 @@ def test_report_command_writes_a_self_contained_model_card(tmp_path, trained):
     )
     assert outcome.exit_code == 0, outcome.output
     page = out.read_text()
-    assert page.count("data:image/png;base64,") == 3  # ROC, calibration, decision curve
+    # ROC, calibration, decision curve and the final model's feature importance
+    assert page.count("data:image/png;base64,") == 4
+    threshold = result.threshold
+    assert f"Decision threshold {threshold:.3g};" in page
+    assert repr(threshold) not in page  # rounded, not 0.4344934759162224
     assert "TRIPOD+AI" in page and "Limitations" in page
     assert f"{result.metrics.loc['auc', 'value']:.3f}" in page
     assert "http" not in page.replace("http-equiv", "")  # no external resource

@@ -209,7 +209,8 @@ def test_model_without_importance_gets_zeros_and_a_note(binary, cohort):
 def test_optimization_history_panels(binary):
     figure = plot_optimization_history(binary)
     titles = [ax.get_title() for ax in figure.axes]
-    assert titles == ["fold 0", "fold 1", "fold 2", "final model"]
+    # numbered like the child runs: "outer fold 1" is the first panel
+    assert titles == ["fold 1", "fold 2", "fold 3", "final model"]
     trials = binary.trials
     for ax, fold in zip(figure.axes, [0, 1, 2, -1], strict=True):
         values = trials.loc[trials["fold"] == fold].sort_values("number")["value"]

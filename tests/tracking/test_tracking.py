@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -111,13 +112,41 @@ def test_run_contents_and_no_patient_id_anywhere(tmp_path):
     } <= plots
     assert "C" in children[0].data.params and "auc" in children[0].data.metrics
     assert client.get_registered_model("rtms-ablate").name == "rtms-ablate"
+    # MLflow 3: the bundle is the run's logged model, registered as version 1
+    (output,) = parent.outputs.model_outputs
+    logged = client.get_logged_model(output.model_id)
+    assert logged.source_run_id == parent.info.run_id and logged.name == "ablate"
+    assert str(logged.status) == "READY"
+    linked = {m.key: m.value for m in logged.metrics}
+    assert linked["auc"] == parent.data.metrics["auc"]
+    assert "calibration_slope" in linked and "permutation_p" in linked
+    version = client.get_model_version("rtms-ablate", "1")
+    assert version.source == f"models:/{output.model_id}"
+    versions = json.loads(logged.tags["mlflow.modelVersions"])
+    assert versions == [{"name": "rtms-ablate", "version": 1}]
+    assert version.run_id == parent.info.run_id
+    assert parent.data.tags["rtms.registered_version"] == "rtms-ablate/1"
+    # ... and its input is a dataset: fingerprint and schema, no rows
+    (used,) = parent.inputs.dataset_inputs
+    fingerprint = parent.data.tags["rtms.data_fingerprint"]
+    assert used.dataset.digest == fingerprint[:32]
+    assert [t.value for t in used.tags if t.key == "mlflow.data.context"] == [
+        "training"
+    ]
+    columns = [c["name"] for c in json.loads(used.dataset.schema)["mlflow_colspec"]]
+    assert "tep_n100_amp_uv" in columns and "patient_id" not in columns
+    assert json.loads(used.dataset.profile)["num_rows"] == 0
     # load_model resolves registry and run URIs against the tracking store
     from predict import load_model
 
     os.environ["MLFLOW_TRACKING_URI"] = uri  # restored by the autouse fixture
     table = pd.read_csv(tmp_path / "cohort.csv").head(4)
     local = load_model(tmp_path / "models" / "ablate").predict(table)["p_response"]
-    for source in ("models:/rtms-ablate/1", f"runs:/{parent.info.run_id}/model"):
+    for source in (
+        "models:/rtms-ablate/1",
+        f"runs:/{parent.info.run_id}/model",
+        f"models:/{output.model_id}",
+    ):
         remote = load_model(source).predict(table)["p_response"]
         np.testing.assert_allclose(remote, local)
     # scan the whole store: database and every artifact file
