@@ -47,7 +47,7 @@ def test_train_default_config_without_connectivity(tmp_path):
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert (
-        "Features (auto): clinical, tms_eeg, tms_emg, rest_eeg, bdnf. Left out: "
+        "Features (auto): clinical, tms_eeg, tms_emg, rest_eeg, bdnf, mri. Left out: "
         "connectivity (no patient has any fc_* value" in " ".join(result.output.split())
     )
     client = MlflowClient(uri)
@@ -55,7 +55,9 @@ def test_train_default_config_without_connectivity(tmp_path):
         [client.get_experiment_by_name("rtms-predict").experiment_id],
         "attributes.run_name = 'default'",
     )[0]
-    assert run.data.params["features_used"] == "clinical,tms_eeg,tms_emg,rest_eeg,bdnf"
+    assert (
+        run.data.params["features_used"] == "clinical,tms_eeg,tms_emg,rest_eeg,bdnf,mri"
+    )
     assert run.data.params["features_left_out"] == "connectivity"
     assert "fc_*" in run.data.tags["rtms.left_out.connectivity"]
     # patients who bring connectivity are scored without it, with one warning
@@ -85,7 +87,7 @@ def test_modality_ablation_skips_what_the_cohort_lacks(tmp_path):
     path.write_text(yaml.safe_dump(study))
     data = tmp_path / "cohort.csv"
     # A cohort of our own generator without TMS-EEG.
-    kept = ("tms_emg", "rest_eeg", "connectivity", "bdnf")
+    kept = ("tms_emg", "rest_eeg", "connectivity", "bdnf", "mri")
     patchy_cohort(90, seed=3, modalities=kept).to_csv(data, index=False)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     result = runner.invoke(
@@ -112,7 +114,8 @@ def test_modality_ablation_skips_what_the_cohort_lacks(tmp_path):
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name(shipped["name"])
     runs = {r.info.run_name: r for r in client.search_runs([experiment.experiment_id])}
-    ran = {"clinical_only", "tms_emg", "rest_eeg", "connectivity", "bdnf", "default"}
+    ran = {"clinical_only", "tms_emg", "rest_eeg", "connectivity", "bdnf", "mri"}
+    ran.add("default")
     for name in ran:
         assert "auc" in runs[name].data.metrics, name
     assert "auc" not in runs["tms_eeg"].data.metrics

@@ -190,7 +190,7 @@ def test_a_worker_resolves_auto_as_train_does(tmp_path, monkeypatch):
     assert run_worker(url, names[-1].removesuffix("-final"), wait=5) == dict.fromkeys(
         names, 2
     )
-    expected = ["clinical", "tms_eeg", "tms_emg", "rest_eeg", "connectivity"]
+    expected = ["clinical", "tms_eeg", "tms_emg", "rest_eeg", "connectivity", "mri"]
     assert built and all(list(features) == expected for features in built)
     result = train(config, cohort)  # reuses the worker's trials, adds none
     for name in names:
