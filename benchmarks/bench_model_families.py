@@ -67,7 +67,7 @@ def generator(name: str) -> Make:
         return _simulator
     import importlib
 
-    return importlib.import_module(f"tests.generators.{name}").make  # type: ignore[no-any-return]
+    return importlib.import_module(f"tests.generators.{name}").make
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
@@ -118,7 +118,7 @@ def _baseline(
         model = HistGradientBoostingClassifier()
     pipe = make_pipeline(prep, model)
     pipe.fit(x, train_data["response"].to_numpy(dtype=int))
-    return pipe.predict_proba(test_data[x.columns])[:, 1]  # type: ignore[no-any-return]
+    return pipe.predict_proba(test_data[x.columns])[:, 1]
 
 
 def run_one(
