@@ -1,0 +1,1 @@
+"""Cohort generators of our own, unlike the package simulator, with known truths."""
