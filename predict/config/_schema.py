@@ -14,6 +14,7 @@ from predict.raw._step import RawOptions
 
 __all__ = [
     "CVConfig",
+    "CandidateConfig",
     "EvaluationConfig",
     "ExperimentConfig",
     "HarmonizeConfig",
@@ -28,17 +29,61 @@ __all__ = [
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
+class CandidateConfig(BaseModel):
+    """One model family that ``auto`` or ``select`` tunes in the inner loop.
+
+    Parameters
+    ----------
+    n_trials : int or None, default=None
+        Optuna trials of this family per study; ``None`` uses
+        ``tuning.n_trials``.
+    params : dict, default={}
+        Estimator parameters held fixed for this family.
+    """
+
+    model_config = _STRICT
+
+    n_trials: int | None = Field(None, ge=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+def _check_params(name: str, params: dict[str, Any]) -> None:
+    """Raise for a fixed parameter the model ``name`` does not have."""
+    from predict.cohort._messages import did_you_mean
+    from predict.models import get_model
+
+    spec = get_model(name)  # ConfigError (a ValueError) for unknown names
+    valid = sorted(spec.make("binary", 0).get_params())
+    for key in params:
+        if key not in valid:
+            raise ValueError(
+                f"unknown parameter '{key}' for model '{name}'."
+                f"{did_you_mean(key, valid)} Valid parameters: {', '.join(valid)}"
+            )
+
+
 class ModelConfig(BaseModel):
     """Which model, which parameters are fixed, and optional calibration.
 
     Parameters
     ----------
     name : str, default="xgboost"
-        A name from :func:`predict.models.list_models`.
+        A name from :func:`predict.models.list_models`, or ``auto`` (every
+        candidate family tuned on the same inner folds, combined by stacking
+        with non-negative weights) or ``select`` (the candidate with the best
+        inner score).
     params : dict, default={}
-        Estimator parameters held fixed (removed from the search space).
+        Estimator parameters held fixed (removed from the search space); for
+        ``auto`` and ``select`` give them per candidate instead.
     calibration : {"sigmoid", "isotonic"} or None, default=None
         Probability calibration, fit inside the inner cross-validation.
+    interactions : {"protocol"} or None, default=None
+        ``protocol``: linear families also get each marker feature times each
+        protocol indicator, regularised with the rest (for ``auto`` and
+        ``select``: their linear candidates).
+    candidates : dict of str to CandidateConfig, default={}
+        Families of ``auto`` and ``select`` with their trials; empty uses
+        elastic_net, spline_logistic and hist_gradient_boosting.
     """
 
     model_config = _STRICT
@@ -46,21 +91,52 @@ class ModelConfig(BaseModel):
     name: str = "xgboost"
     params: dict[str, Any] = Field(default_factory=dict)
     calibration: Literal["sigmoid", "isotonic"] | None = None
+    interactions: Literal["protocol"] | None = None
+    candidates: dict[str, CandidateConfig] = Field(default_factory=dict)
+
+    @field_validator("candidates", mode="before")
+    @classmethod
+    def _candidate_defaults(cls, value: Any) -> Any:
+        if isinstance(value, list):  # [elastic_net, xgboost]
+            return {name: {} for name in value}
+        if isinstance(value, dict):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _model_exists(self) -> ModelConfig:
-        from predict.cohort._messages import did_you_mean
-        from predict.models import get_model
+        from predict.models import ENSEMBLES, get_model
 
-        spec = get_model(self.name)  # ConfigError (a ValueError) for unknown names
-        valid = sorted(spec.make("binary", 0).get_params())
-        for key in self.params:
-            if key not in valid:
+        if self.name not in ENSEMBLES:
+            _check_params(self.name, self.params)
+            if self.candidates:
                 raise ValueError(
-                    f"unknown parameter '{key}' for model '{self.name}'."
-                    f"{did_you_mean(key, valid)} Valid parameters: {', '.join(valid)}"
+                    f"'candidates' are for model 'auto' or 'select', not '{self.name}'"
                 )
+            if self.interactions and not get_model(self.name).linear:
+                raise ValueError(_interactions_need_linear(self.name))
+            return self
+        if self.params:
+            raise ValueError(
+                f"model '{self.name}' takes fixed parameters per candidate "
+                "(candidates: {elastic_net: {params: {l1_ratio: 0.5}}}), not in "
+                "'params'"
+            )
+        for name, candidate in self.candidates.items():
+            if name in ENSEMBLES or name == "prior":
+                raise ValueError(
+                    f"candidate '{name}' is not a model family: use families such "
+                    "as elastic_net, spline_logistic, hist_gradient_boosting, xgboost"
+                )
+            _check_params(name, candidate.params)
         return self
+
+
+def _interactions_need_linear(name: str) -> str:
+    from predict.models import MODELS
+
+    linear = ", ".join(n for n, s in sorted(MODELS.items()) if s.linear)
+    return f"'interactions' need a linear family ({linear}), not '{name}'"
 
 
 class OuterCVConfig(BaseModel):
@@ -119,6 +195,12 @@ class TuningConfig(BaseModel):
         Trials per study (one study per outer fold and one for the final model).
     timeout : float or None, default=None
         Seconds per study; a timeout makes results depend on machine speed.
+    metric : {"log_loss", "brier", "roc_auc", "mse", "r2"} or None, default=None
+        What the trials are scored by on the inner folds. ``None``: log loss
+        for response and remission, mean squared error for percent change;
+        proper scores choose regularisation for calibrated predictions (AUC
+        stays the reported headline). Studies maximise, so losses are
+        negated, as in scikit-learn's ``neg_log_loss``.
     pruning : bool, default=True
         Stop weak trials early (median pruner on the running inner mean).
     storage : str or None, default=None
@@ -133,6 +215,7 @@ class TuningConfig(BaseModel):
 
     n_trials: int = Field(30, ge=1)
     timeout: float | None = Field(None, gt=0)
+    metric: Literal["log_loss", "brier", "roc_auc", "mse", "r2"] | None = None
     pruning: bool = True
     storage: str | None = None
 
@@ -376,7 +459,7 @@ class ExperimentConfig(BaseModel):
     def _visit_builders_need_a_time(self) -> ExperimentConfig:
         from predict.features import BUILDERS
 
-        if self.predict_at is None:
+        if self.predict_at is None and not isinstance(self.features, str):
             for name in self.features:
                 if getattr(BUILDERS.get(name), "reads_visits", False):
                     raise ValueError(
@@ -384,6 +467,31 @@ class ExperimentConfig(BaseModel):
                         "(for example {visit: w1}) to say up to when"
                     )
         return self
+
+    @model_validator(mode="after")
+    def _metric_fits_target(self) -> ExperimentConfig:
+        metric = self.tuning.metric
+        binary = ("log_loss", "brier", "roc_auc")
+        if metric is not None and (metric in binary) != (self.task == "binary"):
+            valid = binary if self.task == "binary" else ("mse", "r2")
+            raise ValueError(
+                f"tuning.metric '{metric}' does not fit target '{self.target}': "
+                f"expected one of {', '.join(valid)}"
+            )
+        if self.model.name in ("auto", "select") and self.tuning.storage is not None:
+            raise ValueError(
+                f"model '{self.model.name}' tunes its candidate families in this "
+                "process: 'tuning.storage' (shared studies for workers) needs a "
+                "single family such as elastic_net"
+            )
+        return self
+
+    @property
+    def tuning_metric(self) -> str:
+        """The inner-fold score: ``tuning.metric`` or the target's default."""
+        if self.tuning.metric is not None:
+            return self.tuning.metric
+        return "log_loss" if self.task == "binary" else "mse"
 
     @property
     def task(self) -> Literal["binary", "regression"]:

@@ -51,9 +51,23 @@ class StudyConfig(BaseModel):
 
 
 def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``update`` into ``base``, section by section.
+
+    A ``model`` section that names another model replaces the base's whole
+    (its parameters and candidates belong to the model it replaces).
+
+    Examples
+    --------
+    >>> base = {"model": {"name": "auto", "candidates": {"xgboost": {}}}, "seed": 0}
+    >>> _merge(base, {"model": {"name": "svm"}, "seed": 1})
+    {'model': {'name': 'svm'}, 'seed': 1}
+    """
     merged = dict(base)
     for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        replaced = key == "model" and isinstance(value, dict) and "name" in value
+        if replaced and value["name"] != (merged.get(key) or {}).get("name"):
+            merged[key] = value
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value

@@ -143,6 +143,10 @@ def _tables(
                 "threshold": result.threshold,
                 "inner_score": result.tuned.value,
                 **metric_fn(y[fold.test], result.predictions, classes),
+                **{
+                    f"weight_{family}": weight
+                    for family, weight in (result.tuned.weights or {}).items()
+                },
             }
         )
         trials.append(result.tuned.trials.assign(repeat=fold.repeat, fold=fold.fold))
@@ -251,7 +255,7 @@ def train(
     if progress:
         progress.start(
             len(folds) + 1,
-            config.tuning.n_trials if n_jobs == 1 else 0,
+            plan.n_trials if n_jobs == 1 else 0,
             evaluation.n_permutations,
         )
     try:

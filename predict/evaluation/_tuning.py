@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import r2_score, roc_auc_score
+from sklearn.metrics import (
+    brier_score_loss,
+    log_loss,
+    mean_squared_error,
+    r2_score,
+    roc_auc_score,
+)
 
 if TYPE_CHECKING:
     import optuna
@@ -24,6 +30,7 @@ __all__ = [
     "inner_folds",
     "make_objective",
     "make_pruner",
+    "inner_score",
     "predict_scores",
     "tune",
 ]
@@ -36,10 +43,30 @@ def predict_scores(model: Any, X: pd.DataFrame, task: Task) -> np.ndarray:
     return np.asarray(model.predict(X), dtype=float)
 
 
-def _score(y: np.ndarray, pred: np.ndarray, task: Task) -> float:
-    """Inner-fold objective: ROC AUC (binary) or R² (regression); higher is better."""
-    if task == "binary":
+def inner_score(metric: str, y: np.ndarray, pred: np.ndarray) -> float:
+    """Inner-fold objective, higher is better: losses are negated.
+
+    Parameters
+    ----------
+    metric : {"log_loss", "brier", "roc_auc", "mse", "r2"}
+        ``tuning.metric`` (see :attr:`ExperimentConfig.tuning_metric`).
+    y, pred : ndarray
+        Target and predicted probability of response (or percent change).
+
+    Examples
+    --------
+    >>> y = np.array([0.0, 1.0]); p = np.array([0.2, 0.9])
+    >>> round(inner_score("log_loss", y, p), 4), round(inner_score("roc_auc", y, p), 1)
+    (-0.1643, 1.0)
+    """
+    if metric == "log_loss":
+        return -float(log_loss(y, np.clip(pred, 1e-15, 1 - 1e-15), labels=[0, 1]))
+    if metric == "brier":
+        return -float(brier_score_loss(y, pred))
+    if metric == "roc_auc":
         return float(roc_auc_score(y, pred))
+    if metric == "mse":
+        return -float(mean_squared_error(y, pred))
     return float(r2_score(y, pred))
 
 
@@ -97,9 +124,11 @@ class Problem:
     y : ndarray of shape (n_train,)
         Target of the outer training part.
     task : {"binary", "regression"}
-        Decides the score (AUC or R²).
+        What the pipeline predicts.
     fixed : dict
         Parameters that override sampled ones.
+    metric : str, default="log_loss"
+        The inner score (see :func:`inner_score`).
     """
 
     make_model: Callable[[dict[str, Any]], Pipeline]
@@ -108,6 +137,7 @@ class Problem:
     y: np.ndarray
     task: Task
     fixed: dict[str, Any] = field(default_factory=dict)
+    metric: str = "log_loss"
 
     @property
     def n_trials_needed(self) -> int | None:
@@ -149,7 +179,7 @@ def make_objective(
     """
     import optuna
 
-    y, task = problem.y, problem.task
+    y, task, metric = problem.y, problem.task, problem.metric
 
     def objective(trial: optuna.Trial) -> float:
         params = {**problem.search_space(trial, task), **problem.fixed}
@@ -159,7 +189,7 @@ def make_objective(
         scores: list[float] = []
         for step, fold in enumerate(problem.folds):
             oof[fold.valid] = problem.fold_predictions(params, step)
-            scores.append(_score(y[fold.valid], oof[fold.valid], task))
+            scores.append(inner_score(metric, y[fold.valid], oof[fold.valid]))
             trial.report(float(np.mean(scores)), step)
             if trial.should_prune():
                 raise optuna.TrialPruned()
@@ -175,7 +205,7 @@ def make_pruner(pruning: bool) -> optuna.pruners.BasePruner:
 
     if not pruning:
         return optuna.pruners.NopPruner()
-    # A single inner fold's AUC (~1/5 of the training part) is too noisy to
+    # A single inner fold's score (~1/5 of the training part) is too noisy to
     # judge a trial by: pruning starts once two folds are in.
     return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
 
@@ -189,17 +219,21 @@ class Tuned:
     params : dict
         Best trial's estimator parameters (fixed ones included).
     value : float
-        Best trial's mean inner score.
+        Best trial's mean inner score (higher is better; losses negated).
     oof : ndarray of shape (n_train,)
         Best trial's inner out-of-fold predictions, for the threshold.
     trials : pandas.DataFrame
-        Every trial: number, state, value, parameters, duration.
+        Every trial: number, state, value, parameters, duration (and
+        ``family`` for ``auto`` and ``select``).
+    weights : dict of str to float or None, default=None
+        ``auto`` and ``select``: each candidate family's stack weight.
     """
 
     params: dict[str, Any]
     value: float
     oof: np.ndarray
     trials: pd.DataFrame = field(repr=False)
+    weights: dict[str, float] | None = None
 
 
 def tune(

@@ -73,6 +73,8 @@ TRUSTED_TYPES: list[str] = [
     "predict.features._tms_emg.TMSEMGFeatures",
     "predict.harmonize._combat.ComBat",
     "predict.harmonize._compose.HarmonizedFeatures",
+    "predict.models._stack.StackedClassifier",
+    "predict.models._stack.StackedRegressor",
     "predict.scoring._bundle.XGBoostRef",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -112,11 +114,19 @@ def _swap(obj: Any, replace: Any) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.pipeline import Pipeline
 
+    from predict.models import StackedClassifier, StackedRegressor
+
     if _is_xgboost(obj) or isinstance(obj, XGBoostRef):
         return replace(obj)
     if isinstance(obj, Pipeline):
         new = copy.copy(obj)
         new.steps = [(name, _swap(step, replace)) for name, step in obj.steps]
+        return new
+    if isinstance(obj, (StackedClassifier, StackedRegressor)):  # auto, select
+        new = copy.copy(obj)
+        new.members = [(name, _swap(m, replace)) for name, m in obj.members]
+        if hasattr(obj, "members_"):
+            new.members_ = [(name, _swap(m, replace)) for name, m in obj.members_]
         return new
     if isinstance(obj, CalibratedClassifierCV):
         new = copy.copy(obj)

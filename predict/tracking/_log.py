@@ -238,6 +238,11 @@ def log_training(
     if result.features is not None:  # the builders used, and why others were not
         tags.update(result.features.tags())
         params.update(result.features.params())
+    weights = result.final_params.get("weights") if result.final_params else None
+    if isinstance(weights, dict):  # auto / select: the final model's stack
+        params.update({f"stack.weight.{f}": f"{w:.4g}" for f, w in weights.items()})
+        used = [f"{f} {w:.2f}" for f, w in weights.items() if w > 0]
+        tags["rtms.stack"] = ", ".join(used) or "intercept only"
     mlflow.set_tags(tags)
     # the UI's runs table: headline metric, CI, calibration, permutation p
     set_training_view(mlflow.MlflowClient(), run.info.experiment_id, result.headline)
@@ -297,7 +302,7 @@ def _log_folds(result: ExperimentResult) -> None:
             f" (repeat {int(fold['repeat']) + 1})" if fold["repeat"] else ""
         )
         with mlflow.start_run(run_name=f"{name}: {fold['label']}", nested=True):
-            mlflow.log_params({k: str(v) for k, v in params.items()})
+            mlflow.log_params(flatten_config(params))
             mlflow.log_params({"label": fold["label"], "threshold": fold["threshold"]})
             values = {
                 k: float(v)

@@ -17,6 +17,7 @@ from predict.features import make_features
 from tests.evaluation.conftest import fast_config
 
 MARKERS = ["tms_eeg", "tms_emg", "rest_eeg", "connectivity", "bdnf"]
+AUTO = ["elastic_net", "spline_logistic", "hist_gradient_boosting"]
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +33,19 @@ def noise_cohort():
     return read_cohort(table)
 
 
-def test_nested_cv_is_honest_on_noise(noise_cohort):
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"name": "elastic_net"},
+        # the default model: every family stacked on inner folds
+        {"name": "auto", "candidates": {f: {"n_trials": 4} for f in AUTO}},
+    ],
+    ids=["elastic_net", "auto"],
+)
+def test_nested_cv_is_honest_on_noise(noise_cohort, model):
     config = fast_config(
         features={m: {} for m in MARKERS},
+        model=model,
         cv={"outer": {"n_splits": 5}},
         tuning={"n_trials": 8},
         evaluation={"n_permutations": 19, "n_bootstrap": 500},
