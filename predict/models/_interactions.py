@@ -117,12 +117,7 @@ class ProtocolInteractions(TransformerMixin, BaseEstimator):
         Xt : ndarray of shape (n_samples, len(feature_sources_))
         """
         check_is_fitted(self, "feature_sources_")
-        X = np.asarray(X, dtype=float)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"ProtocolInteractions was fit on {self.n_features_in_} columns; "
-                f"got an array of shape {X.shape}."
-            )
+        X = validate_data(self, X, dtype=float, reset=False, ensure_all_finite="allow-nan")
         products = (X[:, self.markers_, None] * X[:, None, self.protocols_]).reshape(
             len(X), -1
         )

@@ -129,12 +129,7 @@ class SplineBasis(TransformerMixin, BaseEstimator):
         Xt : ndarray of shape (n_samples, len(feature_sources_))
         """
         check_is_fitted(self, "feature_sources_")
-        X = np.asarray(X, dtype=float)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"SplineBasis was fit on {self.n_features_in_} columns; got an "
-                f"array of shape {X.shape}."
-            )
+        X = validate_data(self, X, dtype=float, reset=False)
         pieces = []
         if self.spline_ is not None:
             pieces.append(self.spline_.transform(X[:, self.continuous_]))
