@@ -117,7 +117,9 @@ class ProtocolInteractions(TransformerMixin, BaseEstimator):
         Xt : ndarray of shape (n_samples, len(feature_sources_))
         """
         check_is_fitted(self, "feature_sources_")
-        X = validate_data(self, X, dtype=float, reset=False, ensure_all_finite="allow-nan")
+        X = validate_data(
+            self, X, dtype=float, reset=False, ensure_all_finite="allow-nan"
+        )
         products = (X[:, self.markers_, None] * X[:, None, self.protocols_]).reshape(
             len(X), -1
         )

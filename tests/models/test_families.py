@@ -58,12 +58,20 @@ def test_search_space_names_are_settable_and_validated(name):
 
 def test_spline_pipeline_steps_and_regression_twin():
     pipe = _pipeline("spline_logistic", params={"basis__n_knots": 4})
-    assert [s for s, _ in pipe.steps] == ["features", "impute", "basis", "scale", "model"]
+    assert [s for s, _ in pipe.steps] == [
+        "features",
+        "impute",
+        "basis",
+        "scale",
+        "model",
+    ]
     assert pipe.named_steps["basis"].n_knots == 4
     reg = _pipeline("spline_logistic", "regression")
     assert type(reg[-1]).__name__ == "ElasticNet"
     X, y = built_cohort(300, seed=3)
-    target = 10 * X["tms_eeg__tep_n100_amp_uv"] ** 2 + np.random.default_rng(0).normal(size=300)
+    target = 10 * X["tms_eeg__tep_n100_amp_uv"] ** 2 + np.random.default_rng(0).normal(
+        size=300
+    )
     reg.set_params(model__alpha=0.01).fit(X, target)
     assert reg.score(X, target) > 0.8
 
@@ -89,7 +97,11 @@ def test_spline_basis_knots_fall_back_to_uniform_and_keep_binary_columns():
     np.testing.assert_array_equal(out[:, -2:], X[:, 1:])
     assert out.shape[1] == 5 + 3 - 2 + 2
     assert basis.feature_sources_.tolist() == [0] * 6 + [1, 2]
-    assert basis.get_feature_names_out(["a", "b", "c"]).tolist()[-3:] == ["a_sp5", "b", "c"]
+    assert basis.get_feature_names_out(["a", "b", "c"]).tolist()[-3:] == [
+        "a_sp5",
+        "b",
+        "c",
+    ]
     # extrapolation stays finite and linear beyond the training range
     far = basis.transform(np.array([[50.0, 1.0, 3.0], [100.0, 1.0, 3.0]]))
     assert np.isfinite(far).all()
@@ -118,6 +130,10 @@ def test_vectorised_hist_predict_equals_sklearn(task):
     arr[np.random.default_rng(1).random(arr.shape) < 0.15] = np.nan
     model.fit(arr, target)
     arr[:5] = np.nan
-    expected = model.predict_proba(arr)[:, 1] if task == "binary" else model.predict(arr)
-    np.testing.assert_allclose(hist_predict(model, arr), expected, rtol=1e-12, atol=1e-12)
+    expected = (
+        model.predict_proba(arr)[:, 1] if task == "binary" else model.predict(arr)
+    )
+    np.testing.assert_allclose(
+        hist_predict(model, arr), expected, rtol=1e-12, atol=1e-12
+    )
     assert hist_predict(get_model("elastic_net").make(task, 0), arr) is None

@@ -22,12 +22,17 @@ def _pipeline(name, interactions="protocol", params=None):
     )
 
 
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 def test_products_names_and_sources():
     X, _ = built_cohort(20)
     step = ProtocolInteractions().fit(X)
     names = step.get_feature_names_out().tolist()
     markers = ["tms_eeg__tep_n100_amp_uv", "rest_eeg__iaf_hz", "bdnf__met_carrier"]
-    protocols = ["clinical__protocol_10Hz", "clinical__protocol_iTBS", "clinical__protocol_1Hz"]
+    protocols = [
+        "clinical__protocol_10Hz",
+        "clinical__protocol_iTBS",
+        "clinical__protocol_1Hz",
+    ]
     assert names[: X.shape[1]] == list(X.columns)
     assert names[X.shape[1] :] == [f"{m}*{p}" for m in markers for p in protocols]
     out = step.transform(np.array(X, dtype=float))  # arrays at transform
@@ -41,7 +46,9 @@ def test_products_names_and_sources():
 
 
 def test_single_protocol_passes_through():
-    X = pd.DataFrame({"clinical__age": [1.0, 2.0], "tms_eeg__tep_n100_amp_uv": [3.0, 4.0]})
+    X = pd.DataFrame(
+        {"clinical__age": [1.0, 2.0], "tms_eeg__tep_n100_amp_uv": [3.0, 4.0]}
+    )
     step = ProtocolInteractions().fit(X)
     np.testing.assert_array_equal(step.transform(X), X.to_numpy())
     assert step.get_feature_names_out().tolist() == list(X.columns)
@@ -61,7 +68,9 @@ def test_recovers_the_marker_by_protocol_interaction(name):
     coef = np.abs(np.ravel(pipe[-1].coef_))
     products = [i for i, n in enumerate(names) if "*" in n]
     best = names[products[int(np.argmax(coef[products]))]]
-    assert best.startswith("rest_eeg__iaf_hz") and best.endswith("*clinical__protocol_iTBS")
+    assert best.startswith("rest_eeg__iaf_hz") and best.endswith(
+        "*clinical__protocol_iTBS"
+    )
 
 
 @pytest.mark.parametrize("name", ["xgboost", "svm", "hist_gradient_boosting", "prior"])
