@@ -1,7 +1,9 @@
 """Estimators and their Optuna search spaces, found by the names configs use."""
 
+from predict.models._interactions import ProtocolInteractions
 from predict.models._registry import MODELS, get_model, list_models
 from predict.models._spec import ModelSpec, Task, build_pipeline, unwrap_calibrated
+from predict.models._spline import SplineBasis
 from predict.models._stack import (
     DEFAULT_CANDIDATES,
     ENSEMBLES,
@@ -15,6 +17,8 @@ __all__ = [
     "ENSEMBLES",
     "MODELS",
     "ModelSpec",
+    "ProtocolInteractions",
+    "SplineBasis",
     "StackedClassifier",
     "StackedRegressor",
     "Task",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from predict.cohort._messages import did_you_mean
 from predict.exceptions import ConfigError
 from predict.models._baseline import PRIOR
 from predict.models._forest import RANDOM_FOREST
+from predict.models._hist import HIST_GRADIENT_BOOSTING
 from predict.models._linear import ELASTIC_NET
 from predict.models._spec import ModelSpec
+from predict.models._spline import SPLINE_LOGISTIC
 from predict.models._svm import SVM
 from predict.models._xgboost import XGBOOST
 
@@ -15,7 +19,17 @@ __all__ = ["MODELS", "get_model", "list_models"]
 
 #: Model specs by config name.
 MODELS: dict[str, ModelSpec] = {
-    spec.name: spec for spec in (ELASTIC_NET, SVM, RANDOM_FOREST, XGBOOST, PRIOR)
+    spec.name: spec
+    for spec in (
+        # elastic net takes protocol interactions (a coefficient per column)
+        dataclasses.replace(ELASTIC_NET, linear=True),
+        SPLINE_LOGISTIC,
+        SVM,
+        RANDOM_FOREST,
+        XGBOOST,
+        HIST_GRADIENT_BOOSTING,
+        PRIOR,
+    )
 }
 
 
@@ -24,8 +38,9 @@ def list_models() -> list[str]:
 
     Examples
     --------
-    >>> list_models()
-    ['elastic_net', 'prior', 'random_forest', 'svm', 'xgboost']
+    >>> list_models()  # doctest: +NORMALIZE_WHITESPACE
+    ['elastic_net', 'hist_gradient_boosting', 'prior', 'random_forest',
+     'spline_logistic', 'svm', 'xgboost']
     """
     return sorted(MODELS)
 

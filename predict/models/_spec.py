@@ -10,6 +10,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from predict.exceptions import ConfigError
+
 if TYPE_CHECKING:
     import optuna
     from sklearn.base import BaseEstimator
@@ -32,15 +34,22 @@ class ModelSpec:
         One line for ``--help`` and summaries.
     make : callable
         ``make(task, seed) -> estimator``, unfitted, with the defaults used
-        when a parameter is neither tuned nor fixed.
+        when a parameter is neither tuned nor fixed. A family that is itself
+        a chain (for example a spline basis, scaling and a linear model)
+        returns a :class:`~sklearn.pipeline.Pipeline` whose last step is
+        named ``"model"``; :func:`build_pipeline` splices its steps in, and
+        its parameters are named ``step__param`` (``"basis__n_knots"``).
     search_space : callable
-        ``search_space(trial, task) -> dict`` of estimator parameters drawn
-        from an Optuna trial.
+        ``search_space(trial, task) -> dict`` of parameters of ``make``'s
+        result drawn from an Optuna trial.
     handles_missing : bool
         Whether the estimator takes NaN; if not, the pipeline imputes the
         median, fit on the training rows only.
     needs_scaling : bool
         Whether the pipeline standardises features before the estimator.
+    linear : bool, default=False
+        Whether the estimator is linear in what it is given (``coef_``), so
+        that protocol interaction columns can be added before it.
     """
 
     name: str
@@ -49,6 +58,7 @@ class ModelSpec:
     search_space: Callable[[optuna.Trial, Task], dict[str, Any]]
     handles_missing: bool
     needs_scaling: bool
+    linear: bool = False
 
 
 def build_pipeline(
@@ -58,6 +68,7 @@ def build_pipeline(
     *,
     seed: int = 0,
     params: Mapping[str, Any] | None = None,
+    interactions: str | None = None,
 ) -> Pipeline:
     """Chain feature builders, imputation, scaling and a model.
 
@@ -76,12 +87,24 @@ def build_pipeline(
     seed : int, default=0
         Random state of the estimator.
     params : mapping or None, default=None
-        Estimator parameters to set (unprefixed), for example from tuning.
+        Parameters of ``spec.make``'s result, for example from tuning:
+        unprefixed for an estimator, ``step__param`` for a chain.
+    interactions : {"protocol"} or None, default=None
+        ``"protocol"`` adds marker x protocol products
+        (:class:`~predict.models.ProtocolInteractions`) just before a linear
+        model.
 
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
-        Steps ``features``, optionally ``impute`` and ``scale``, and ``model``.
+        Steps ``features``, optionally ``impute`` and ``scale``, the
+        family's own steps, optionally ``interactions``, and ``model``.
+
+    Raises
+    ------
+    ConfigError
+        For interactions with a model that is not linear, or an unknown kind
+        of interactions.
 
     Examples
     --------
@@ -92,9 +115,11 @@ def build_pipeline(
     >>> [name for name, _ in pipe.steps]
     ['features', 'impute', 'scale', 'model']
     """
-    estimator = spec.make(task, seed)
+    _check_interactions(spec, interactions)
+    made = spec.make(task, seed)
     if params:
-        estimator.set_params(**dict(params))
+        made.set_params(**dict(params))
+    own = list(made.steps) if isinstance(made, Pipeline) else [("model", made)]
     steps: list[tuple[str, Any]] = [("features", features)]
     if not spec.handles_missing:
         steps.append(
@@ -102,8 +127,32 @@ def build_pipeline(
         )
     if spec.needs_scaling:
         steps.append(("scale", StandardScaler()))
-    steps.append(("model", estimator))
+    steps.extend(own[:-1])
+    if interactions == "protocol":
+        from predict.models._interactions import ProtocolInteractions
+
+        # it finds protocol and marker columns by name: carry names to it
+        for _, step in steps[1:]:
+            if hasattr(step, "set_output"):
+                step.set_output(transform="pandas")
+        steps.append(("interactions", ProtocolInteractions()))
+    steps.append(("model", own[-1][1]))
     return Pipeline(steps)
+
+
+def _check_interactions(spec: ModelSpec, interactions: str | None) -> None:
+    if interactions is None:
+        return
+    if interactions != "protocol":
+        raise ConfigError(
+            f"Unknown interactions '{interactions}': the only kind is 'protocol' "
+            "(marker x protocol products), or leave it unset."
+        )
+    if not spec.linear:
+        raise ConfigError(
+            "interactions need a linear family (elastic_net, spline_logistic); "
+            f"model '{spec.name}' is not one."
+        )
 
 
 def unwrap_calibrated(model: Any) -> Any:

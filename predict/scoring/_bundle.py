@@ -75,9 +75,15 @@ TRUSTED_TYPES: list[str] = [
     "predict.harmonize._compose.HarmonizedFeatures",
     "predict.models._stack.StackedClassifier",
     "predict.models._stack.StackedRegressor",
+    "predict.models._interactions.ProtocolInteractions",
+    "predict.models._spline.SplineBasis",
     "predict.scoring._bundle.XGBoostRef",
+    # a fitted SplineTransformer's scipy splines and their array namespace
+    "scipy._lib.array_api_compat.numpy._aliases.asarray",
+    "scipy.interpolate._bsplines.BSpline",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.tree._tree.Tree",
 ]

@@ -2,13 +2,21 @@
 
 Three methods, by model:
 
-- linear models (elastic net): coefficient x standardised feature value, in
-  log-odds (or % change) units;
+- linear models (elastic net, spline elastic net, protocol interactions):
+  coefficient x prepared feature value, in log-odds (or % change) units; when
+  the steps widen the features (spline bases, marker x protocol products),
+  the terms are summed back to the built column each came from, through the
+  steps' ``feature_sources_``;
 - XGBoost: XGBoost's own SHAP contributions (``pred_contribs``), in log-odds
   (or % change) units;
 - anything else (SVM, random forest, prior): the change in predicted
   probability (or % change) when the feature is set to missing, which the
-  pipeline then imputes or the trees route as missing.
+  pipeline then imputes or the trees route as missing. All patients and all
+  blanked copies go through the pipeline in one batch.
+
+:func:`log_odds_contributions` gives the same in the model's link units for
+every model (the change-to-missing on the logit of the probability), so
+contributions of different models can be added up.
 
 The functions here work on the built feature matrix as a NumPy array, so the
 scorer builds features once per call and its single-patient path skips pandas.
@@ -27,8 +35,18 @@ from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
 from predict.models import unwrap_calibrated
+from predict.models._hist import hist_predict
 
-__all__ = ["contributions", "contributions_of", "prepare", "score_prepared"]
+__all__ = [
+    "contributions",
+    "contributions_of",
+    "log_odds_contributions",
+    "prepare",
+    "score_prepared",
+]
+
+#: Largest number of cells (rows x features) blanked copies take in one batch.
+_BATCH_CELLS = 2_000_000
 
 
 def prepare(pipeline: Any, built: np.ndarray) -> np.ndarray:
@@ -123,26 +141,117 @@ def contributions_of(
         ``"log-odds"``, ``"probability"`` or ``"% change"``.
     """
     estimator = pipeline.steps[-1][1]
+    unit = "log-odds" if task == "binary" else "% change"
     if prepared is None:
         prepared = prepare(pipeline, built)
+    exact = _exact(pipeline, estimator, built, prepared, names)
+    if exact is not None:
+        return exact, unit
+    values = _change_to_missing(pipeline, built, task, logit=False)
+    return values, "probability" if task == "binary" else "% change"
+
+
+def log_odds_contributions(
+    pipeline: Any, built: np.ndarray, names: Sequence[str], task: str
+) -> np.ndarray:
+    """Return each patient's contribution per feature in the model's link units.
+
+    Linear models and XGBoost as in :func:`contributions_of`; any other
+    model by the change, when the feature is set to missing, of the logit of
+    its probability (of its prediction for percent change).
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        The fitted pipeline (unwrapped from calibration).
+    built : ndarray of shape (n_patients, n_features)
+        The features step's output.
+    names : sequence of str
+        Feature names, in column order.
+    task : {"binary", "regression"}
+        What the model predicts.
+
+    Returns
+    -------
+    values : ndarray of shape (n_patients, n_features)
+        Log-odds for ``"binary"``, % change for ``"regression"``.
+    """
+    estimator = pipeline.steps[-1][1]
+    exact = _exact(pipeline, estimator, built, prepare(pipeline, built), names)
+    if exact is not None:
+        return exact
+    return _change_to_missing(pipeline, built, task, logit=task == "binary")
+
+
+def _exact(
+    pipeline: Any,
+    estimator: Any,
+    built: np.ndarray,
+    prepared: np.ndarray,
+    names: Sequence[str],
+) -> np.ndarray | None:
+    """Linear terms or XGBoost's SHAP values per built feature; else ``None``."""
     if hasattr(estimator, "coef_"):
-        values = prepared * np.ravel(estimator.coef_)
-        return values, "log-odds" if task == "binary" else "% change"
+        terms = prepared * np.ravel(estimator.coef_)
+        if prepared.shape[1] == built.shape[1]:
+            return terms
+        values = np.zeros(built.shape, dtype=float)
+        np.add.at(
+            values.T, _sources(pipeline, built.shape[1], prepared.shape[1]), terms.T
+        )
+        return values
     if type(estimator).__module__.startswith("xgboost"):
         import xgboost as xgb
 
         matrix = xgb.DMatrix(prepared, missing=np.nan, feature_names=list(names))
-        values = estimator.get_booster().predict(matrix, pred_contribs=True)[:, :-1]
-        return values, "log-odds" if task == "binary" else "% change"
-    base = score_prepared(estimator, prepared, task)
-    values = np.empty_like(built, dtype=float)
-    for j in range(built.shape[1]):
-        blanked = built.copy()
-        blanked[:, j] = np.nan
-        values[:, j] = base - score_prepared(
-            estimator, prepare(pipeline, blanked), task
+        contribs = estimator.get_booster().predict(matrix, pred_contribs=True)
+        return np.asarray(contribs[:, :-1], dtype=float)
+    return None
+
+
+def _sources(pipeline: Any, n_built: int, n_prepared: int) -> np.ndarray:
+    """Return, for each prepared column, the built column it derives from."""
+    sources = np.arange(n_built)
+    for _, step in pipeline.steps[1:-1]:
+        step_sources = getattr(step, "feature_sources_", None)
+        if step_sources is not None:
+            sources = sources[np.asarray(step_sources, dtype=int)]
+    if len(sources) != n_prepared:
+        raise ValueError(
+            f"Cannot trace the model's {n_prepared} columns back to the "
+            f"{n_built} features: a step between them changes the width without "
+            "saying where its columns come from (feature_sources_)."
         )
-    return values, "probability" if task == "binary" else "% change"
+    return sources
+
+
+def _change_to_missing(
+    pipeline: Any, built: np.ndarray, task: str, *, logit: bool
+) -> np.ndarray:
+    """Return base prediction minus prediction with each feature set to missing.
+
+    Every patient's row and its copies with one feature blanked each go
+    through the pipeline in one batch (in chunks for large cohorts).
+    """
+    estimator = pipeline.steps[-1][1]
+    n, p = built.shape
+    values = np.empty((n, p), dtype=float)
+    per_chunk = max(1, _BATCH_CELLS // max(1, (p + 1) * p))
+    blank = np.arange(p)
+    for start in range(0, n, per_chunk):
+        part = built[start : start + per_chunk]
+        stacked = np.repeat(part[:, None, :], p + 1, axis=1)  # (m, p + 1, p)
+        stacked[:, blank + 1, blank] = np.nan
+        prepared = prepare(pipeline, stacked.reshape(-1, p))
+        fast = hist_predict(estimator, prepared)
+        scores = (
+            fast if fast is not None else score_prepared(estimator, prepared, task)
+        ).reshape(len(part), p + 1)
+        if logit:
+            clipped = np.clip(scores, 1e-12, 1 - 1e-12)
+            scores = np.log(clipped) - np.log1p(-clipped)
+        values[start : start + per_chunk] = scores[:, :1] - scores[:, 1:]
+    return values
 
 
 def contributions(

@@ -1,0 +1,153 @@
+"""Contributions of the spline, interaction and boosting families."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.preprocessing import FunctionTransformer
+
+import predict.scoring._explain as explain
+from predict.models import build_pipeline, get_model
+from predict.scoring import TRUSTED_TYPES
+from predict.scoring._explain import (
+    contributions_of,
+    log_odds_contributions,
+    prepare,
+    score_prepared,
+)
+from tests.models._data import built_cohort
+
+FAMILIES = [
+    pytest.param("spline_logistic", None, {}, id="spline"),
+    pytest.param("spline_logistic", "protocol", {}, id="spline-interactions"),
+    pytest.param("elastic_net", "protocol", {}, id="elastic-net-interactions"),
+    pytest.param("hist_gradient_boosting", None, {"max_iter": 40}, id="hgb"),
+]
+
+
+def _fitted(name, interactions=None, params=None, task="binary", n=400):
+    X, y = built_cohort(n, seed=7)
+    target = y if task == "binary" else X["rest_eeg__iaf_hz"].to_numpy() * 5
+    pipe = build_pipeline(
+        FunctionTransformer(),
+        get_model(name),
+        task,
+        params=params,
+        interactions=interactions,
+    ).fit(X, target)
+    built = np.array(X, dtype=float)
+    built[np.random.default_rng(0).random(built.shape) < 0.1] = np.nan
+    return pipe, built, [str(c) for c in X.columns]
+
+
+def _logit(p):
+    return np.log(p) - np.log1p(-p)
+
+
+@pytest.mark.parametrize("interactions", [None, "protocol"])
+@pytest.mark.parametrize("name", ["spline_logistic", "elastic_net"])
+def test_linear_contributions_sum_to_the_logit(name, interactions):
+    pipe, built, names = _fitted(name, interactions)
+    values, unit = contributions_of(pipe, built, names, "binary")
+    assert unit == "log-odds" and values.shape == built.shape
+    proba = score_prepared(pipe[-1], prepare(pipe, built), "binary")
+    total = values.sum(axis=1) + pipe[-1].intercept_[0]
+    np.testing.assert_allclose(total, _logit(proba), atol=1e-9)
+    np.testing.assert_allclose(
+        log_odds_contributions(pipe, built, names, "binary"), values
+    )
+    # the protocol columns' own share includes nothing of the markers'
+    assert np.abs(values[:, names.index("rest_eeg__iaf_hz")]).max() > 0
+
+
+def _loop(pipe, built, task, link):
+    """The former change-to-missing: one prediction per blanked column."""
+    est = pipe[-1]
+    base = link(score_prepared(est, prepare(pipe, built), task))
+    out = np.empty_like(built)
+    for j in range(built.shape[1]):
+        blanked = built.copy()
+        blanked[:, j] = np.nan
+        out[:, j] = base - link(score_prepared(est, prepare(pipe, blanked), task))
+    return out
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("hist_gradient_boosting", {"max_iter": 40}),
+        ("random_forest", {"n_estimators": 20}),
+        ("svm", {}),
+    ],
+)
+def test_batched_change_to_missing_equals_the_loop(name, params, task, monkeypatch):
+    pipe, built, names = _fitted(name, params=params, task=task, n=200)
+    built = built[:25]
+    ident = np.asarray
+    values, unit = contributions_of(pipe, built, names, task)
+    assert unit == ("probability" if task == "binary" else "% change")
+    np.testing.assert_allclose(values, _loop(pipe, built, task, ident), atol=1e-10)
+    link = _logit if task == "binary" else ident
+    np.testing.assert_allclose(
+        log_odds_contributions(pipe, built, names, task),
+        _loop(pipe, built, task, link),
+        atol=1e-8,
+    )
+    # one batch: at most one call of the estimator for all patients
+    calls = []
+    real = explain.score_prepared
+    monkeypatch.setattr(
+        explain, "score_prepared", lambda *a: calls.append(1) or real(*a)
+    )
+    contributions_of(pipe, built, names, task)
+    assert len(calls) <= 1
+
+
+def test_one_patient_hgb_explains_without_sklearn_predict(monkeypatch):
+    pipe, built, names = _fitted("hist_gradient_boosting", params={"max_iter": 40})
+    expected = log_odds_contributions(pipe, built[:1], names, "binary")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("per-tree sklearn prediction called")
+
+    monkeypatch.setattr(type(pipe[-1]), "predict_proba", refuse)
+    got = log_odds_contributions(pipe, built[:1], names, "binary")
+    np.testing.assert_array_equal(got, expected)
+    assert got.shape == (1, len(names))
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+@pytest.mark.parametrize("name,interactions,params", [p.values for p in FAMILIES])
+def test_skops_round_trip_with_trusted_types(name, interactions, params, task):
+    pipe, built, _ = _fitted(name, interactions, params, task=task, n=200)
+    data = sio.dumps(pipe)
+    assert set(sio.get_untrusted_types(data=data)) <= set(TRUSTED_TYPES)
+    loaded = sio.loads(data, trusted=TRUSTED_TYPES)
+    X, _ = built_cohort(50, seed=9)
+    method = "predict_proba" if task == "binary" else "predict"
+    np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(pipe, method)(X))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"name": "spline_logistic"},
+        {"name": "hist_gradient_boosting", "params": {"max_iter": 30}},
+    ],
+    ids=["spline_logistic", "hist_gradient_boosting"],
+)
+def test_bundle_round_trip_scores_identically(tmp_path, model):
+    from predict import read_cohort, simulate_cohort, train
+    from predict.scoring import load_bundle, save_bundle
+    from tests.evaluation.conftest import fast_config
+
+    cohort = read_cohort(simulate_cohort(120, seed=2))
+    result = train(fast_config(model=model, tuning={"n_trials": 2}), cohort)
+    bundle = load_bundle(save_bundle(result, cohort, tmp_path / "bundle"))
+    np.testing.assert_array_equal(
+        bundle.model.predict_proba(cohort.data)[:, 1],
+        result.final_model.predict_proba(cohort.data)[:, 1],
+    )
