@@ -36,7 +36,9 @@ sys.path.insert(0, str(ROOT))  # tests.generators
 
 from predict import read_cohort, simulate_cohort, train  # noqa: E402
 from predict.config import ExperimentConfig, load_config  # noqa: E402
+from predict.config._schema import ModelConfig  # noqa: E402
 from predict.evaluation._metrics import calibration_intercept_slope  # noqa: E402
+from predict.models import ENSEMBLES  # noqa: E402
 
 MODELS = [
     "auto",
@@ -140,11 +142,21 @@ def run_one(
         if name in BASELINES:
             p = _baseline(name, cohort.data[cohort.data["response"].notna()], test)
         else:
+            if name in META_MODELS:  # the default config's candidates and trials
+                model = base.model.model_copy(update={"name": name})
+            else:  # a family alone, with the trials auto gives it
+                candidate = base.model.candidates.get(name)
+                n_trials = (candidate.n_trials if candidate else None) or min(
+                    base.tuning.n_trials, 12
+                )
+                model = ModelConfig(name=name)
             config = ExperimentConfig(
                 features="auto",
-                model={"name": name},
+                model=model,
                 cv=base.cv,
-                tuning=base.tuning,
+                tuning=base.tuning
+                if name in META_MODELS
+                else base.tuning.model_copy(update={"n_trials": n_trials}),
                 evaluation={"n_bootstrap": 0, "n_permutations": 0},
                 seed=seed,
             )
@@ -228,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     gens = [g for g in args.generators.split(",") if g]
     from predict.models import list_models
 
-    missing = [m for m in models if m not in list_models()]
+    missing = [m for m in models if m not in [*list_models(), *ENSEMBLES]]
     if missing:
         sys.exit(
             f"model(s) {', '.join(missing)} not registered in predict.models "
@@ -238,10 +250,22 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown generator(s) {unknown}; valid: {', '.join(GENERATORS)}")
     base = load_config(ROOT / "configs" / "default.yaml")
+    # Only the final models are scored here: two outer folds keep the (unused)
+    # nested estimate cheap; the inner folds, which tune, stay as shipped.
+    outer = base.cv.outer.model_copy(update={"n_splits": 2})
+    base = base.model_copy(update={"cv": base.cv.model_copy(update={"outer": outer})})
     if args.quick:
         base = base.model_copy(
             update={
                 "tuning": base.tuning.model_copy(update={"n_trials": 3}),
+                "model": ModelConfig.model_validate(
+                    {
+                        **base.model.model_dump(),
+                        "candidates": {
+                            f: {"n_trials": 3} for f in base.model.candidates
+                        },
+                    }
+                ),
                 "cv": base.cv.model_copy(
                     update={"inner": base.cv.inner.model_copy(update={"n_splits": 3})}
                 ),

@@ -96,9 +96,7 @@ class Plan:
     def make_member(self, family: str, params: dict[str, Any], seed: int) -> Pipeline:
         """Return one family's steps after the feature builders, unfitted."""
         spec = get_model(family)
-        interactions = (
-            self.config.model.interactions if getattr(spec, "linear", False) else None
-        )
+        interactions = self.config.model.interactions if spec.linear else None
         extra = {"interactions": interactions} if interactions else {}
         pipeline = build_pipeline(
             "passthrough", spec, self.config.task, seed=seed, params=params, **extra

@@ -40,4 +40,5 @@ ELASTIC_NET = ModelSpec(
     search_space=_space,
     handles_missing=False,
     needs_scaling=True,
+    linear=True,  # takes protocol interactions: a coefficient per column
 )

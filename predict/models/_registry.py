@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from predict.cohort._messages import did_you_mean
 from predict.exceptions import ConfigError
 from predict.models._baseline import PRIOR
@@ -21,8 +19,7 @@ __all__ = ["MODELS", "get_model", "list_models"]
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        # elastic net takes protocol interactions (a coefficient per column)
-        dataclasses.replace(ELASTIC_NET, linear=True),
+        ELASTIC_NET,
         SPLINE_LOGISTIC,
         SVM,
         RANDOM_FOREST,

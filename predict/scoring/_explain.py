@@ -1,6 +1,6 @@
 """Per-patient feature contributions of a trained pipeline.
 
-Three methods, by model:
+By model:
 
 - linear models (elastic net, spline elastic net, protocol interactions):
   coefficient x prepared feature value, in log-odds (or % change) units; when
@@ -9,6 +9,9 @@ Three methods, by model:
   steps' ``feature_sources_``;
 - XGBoost: XGBoost's own SHAP contributions (``pred_contribs``), in log-odds
   (or % change) units;
+- ``auto`` and ``select`` stacks: the weighted sum of their members'
+  contributions in log-odds (or % change), each member's computed as here
+  (change-to-missing on the log-odds for trees);
 - anything else (SVM, random forest, prior): the change in predicted
   probability (or % change) when the feature is set to missing, which the
   pipeline then imputes or the trees route as missing. All patients and all
@@ -142,6 +145,8 @@ def contributions_of(
     """
     estimator = pipeline.steps[-1][1]
     unit = "log-odds" if task == "binary" else "% change"
+    if hasattr(estimator, "members_"):  # auto, select
+        return _stack_contributions(estimator, built, names, task), unit
     if prepared is None:
         prepared = prepare(pipeline, built)
     exact = _exact(pipeline, estimator, built, prepared, names)
@@ -177,10 +182,30 @@ def log_odds_contributions(
         Log-odds for ``"binary"``, % change for ``"regression"``.
     """
     estimator = pipeline.steps[-1][1]
+    if hasattr(estimator, "members_"):  # auto, select
+        return _stack_contributions(estimator, built, names, task)
     exact = _exact(pipeline, estimator, built, prepare(pipeline, built), names)
     if exact is not None:
         return exact
     return _change_to_missing(pipeline, built, task, logit=task == "binary")
+
+
+def _stack_contributions(
+    stack: Any, built: np.ndarray, names: Sequence[str], task: str
+) -> np.ndarray:
+    """Return the weighted sum of a stack's members' link-unit contributions.
+
+    The stack's log-odds are ``intercept + sum_k w_k logit(p_k)``, so each
+    member's log-odds contributions, times its weight, add up to the stack's.
+    """
+    from sklearn.pipeline import Pipeline
+
+    values = np.zeros(built.shape, dtype=float)
+    for (_, member), weight in zip(stack.members_, stack.weights_, strict=True):
+        steps = member.steps if isinstance(member, Pipeline) else [("model", member)]
+        whole = Pipeline([("features", "passthrough"), *steps])
+        values += weight * log_odds_contributions(whole, built, names, task)
+    return values
 
 
 def _exact(
