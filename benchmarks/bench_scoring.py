@@ -1,6 +1,8 @@
 """Scoring speed: bundle load time, single-patient latency, 10,000 patients.
 
-Trains the default config's features with elastic net (few trials: speed of
+Trains the default config's features with ``MODEL`` (``python
+bench_scoring.py [MODEL]``, default ``auto``: the default config's stack of
+elastic net, spline logistic and histogram boosting; few trials: speed of
 scoring does not depend on tuning) on a simulated cohort, saves the bundle,
 then times ``load_model`` and ``ResponsePredictor.predict`` (validation,
 features, probability, conformal set, contributions and warnings included).
@@ -27,12 +29,16 @@ FEATURES = {
 }
 
 
-def main() -> None:
+def main(model: str = "auto") -> None:
     cohort = read_cohort(simulate_cohort(500, seed=0))
+    families = ("elastic_net", "spline_logistic", "hist_gradient_boosting")
+    spec: dict[str, object] = {"name": model}
+    if model in ("auto", "select"):
+        spec["candidates"] = {f: {"n_trials": 5} for f in families}
     config = ExperimentConfig(
         name="bench",
         features=FEATURES,
-        model={"name": "elastic_net"},
+        model=spec,
         tuning={"n_trials": 5},
         evaluation={"n_bootstrap": 100, "n_permutations": 0},
     )
@@ -69,4 +75,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(*sys.argv[1:2])

@@ -90,6 +90,30 @@ def _render_sites(result: ExperimentResult, console: Console) -> None:
     console.print(table)
 
 
+def _render_stack(result: ExperimentResult, console: Console) -> None:
+    """Print the stack weights of auto / select: final model and fold range."""
+    weights = result.final_params.get("weights") if result.final_params else None
+    if not isinstance(weights, dict):
+        return
+    folds = result.fold_metrics
+    parts = []
+    for family, weight in weights.items():
+        column = folds.get(f"weight_{family}")
+        spread = (
+            f" (folds {column.min():.2f}-{column.max():.2f})"
+            if column is not None
+            else ""
+        )
+        parts.append(f"{family} {weight:.2f}{spread}")
+    console.print(
+        f"Stack weights of the final model ({escape(result.config.model.name)}): "
+        f"{escape(', '.join(parts))}; "
+        f"intercept {result.final_params['intercept']:.2f}.",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
 def render_result(result: ExperimentResult, console: Console) -> None:
     """Print pooled out-of-fold metrics with CIs and the fold spread."""
     from rich.table import Table
@@ -123,6 +147,7 @@ def render_result(result: ExperimentResult, console: Console) -> None:
         style = "yellow" if result.features.left_out else "default"
         text = escape(result.features.summary())
         console.print(f"[{style}]{text}[/{style}]", soft_wrap=True, highlight=False)
+    _render_stack(result, console)
     _render_sites(result, console)
     if result.permutation_p is not None:
         console.print(
@@ -301,11 +326,11 @@ def _say_replaced(bundle: Path, name: str, uri: str) -> None:
 def _announce_studies(experiment: ExperimentConfig, cohort: Cohort) -> None:
     """Create the job's studies and print how workers join them."""
     from predict.cli._app import out_console
-    from predict.cohort._timepoint import cohort_at_config
+    from predict.cohort._timepoint import cohort_for
     from predict.evaluation import create_studies
     from predict.evaluation._shared import redact_url
 
-    cohort = cohort_at_config(cohort, experiment.predict_at)  # as train() fits
+    cohort = cohort_for(experiment, cohort)  # as train() fits
     names = create_studies(experiment, cohort)
     url = redact_url(str(experiment.tuning.storage))
     job = names[-1].removesuffix("-final")

@@ -41,6 +41,7 @@ __all__ = [
     "card_texts",
     "cohort_at",
     "cohort_at_config",
+    "cohort_for",
     "resolve_time_point",
     "visit_notes",
 ]
@@ -345,3 +346,24 @@ def cohort_at_config(cohort: Cohort, predict_at: Any) -> Cohort:
             "--visits FILE."
         )
     return cohort.at(day=predict_at.day, visit=predict_at.visit)
+
+
+def cohort_for(config: Any, cohort: Cohort) -> Cohort:
+    """Return the cohort a config trains on: raw files read, then at its time.
+
+    The one place the raw stage and the prediction time are applied, in that
+    order (markers read from files count; later visits stop here), for
+    training, workers, feature tables and tracking alike.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+        Its ``raw`` options and ``predict_at``.
+    cohort : Cohort
+        As read; reading raw files again with the same options is a no-op.
+
+    Returns
+    -------
+    cohort : Cohort
+    """
+    return cohort_at_config(cohort.read_raw(config.raw), config.predict_at)

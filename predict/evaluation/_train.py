@@ -234,12 +234,11 @@ def train(
             f"outcomes were derived from '{cohort.primary_scale}': read the table "
             f"with read_cohort(..., primary_scale='{config.primary_scale}')."
         )
-    from predict.cohort._timepoint import cohort_at_config
+    from predict.cohort._timepoint import cohort_for
     from predict.features import resolve_features
 
-    cohort = cohort.read_raw(config.raw)  # no-op when read with these options
+    cohort = cohort_for(config, cohort)  # raw files read, later visits dropped
     raw_report = cohort.raw_report
-    cohort = cohort_at_config(cohort, config.predict_at)  # later visits stop here
     # After the raw stage and the prediction time: markers read from files and
     # visit columns count as data.
     features = resolve_features(config, cohort)

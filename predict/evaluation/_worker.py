@@ -125,12 +125,12 @@ class _Worker:
         at = config.predict_at.model_dump_json() if config.predict_at else ""
         key = (str(path), scale, config.raw.model_dump_json(), at)
         if key not in self.cohorts:  # read as train reads it: raw files too
-            from predict.cohort._timepoint import cohort_at_config
+            from predict.cohort._timepoint import cohort_for
 
             cohort = read_cohort(
                 path, primary_scale=scale, visits=self.visits, raw=config.raw
             )
-            self.cohorts[key] = cohort_at_config(cohort, config.predict_at)
+            self.cohorts[key] = cohort_for(config, cohort)
         cohort = self.cohorts[key]
         if cohort.fingerprint != attrs[FINGERPRINT]:
             raise UsageError(

@@ -128,10 +128,9 @@ def build_features(config: ExperimentConfig, cohort: Cohort) -> pd.DataFrame:
     >>> "bdnf__met_x_high_freq" in X.columns
     True
     """
-    from predict.cohort._timepoint import cohort_at_config
+    from predict.cohort._timepoint import cohort_for
 
-    cohort = cohort.read_raw(config.raw)  # the markers training sees
-    cohort = cohort_at_config(cohort, config.predict_at)
+    cohort = cohort_for(config, cohort)  # the markers and visits training sees
     used = resolve_features(config, cohort).used
     union: Any = make_features(used, primary_scale=config.primary_scale)
     if config.harmonize is not None:

@@ -16,17 +16,26 @@ if TYPE_CHECKING:
 __all__ = ["feature_importance"]
 
 
-def feature_importance(result: ExperimentResult) -> tuple[pd.DataFrame, str, str]:
+def feature_importance(
+    result: ExperimentResult, data: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, str, str]:
     """Return the final model's feature importances, their kind, and a note.
 
     Gain share (XGBoost) or mean decrease in impurity (random forest) from the
-    trees, ``|coefficient|`` on standardised features for linear models, and
-    zeros with a note for models without a built-in importance (SVM, prior).
+    trees, ``|coefficient|`` on standardised features for linear models with
+    one coefficient per feature. Other models (``auto`` and ``select``
+    stacks, spline bases, protocol interactions, histogram boosting, SVM)
+    get the mean absolute contribution over the patients of ``data`` (see
+    :func:`predict.scoring._explain.contributions`), or zeros with a note
+    when no ``data`` is given.
 
     Parameters
     ----------
     result : ExperimentResult
         A result of :func:`predict.train`.
+    data : pandas.DataFrame or None, default=None
+        The training patients (``Cohort.data``), for contribution-based
+        importances.
 
     Returns
     -------
@@ -48,12 +57,20 @@ def feature_importance(result: ExperimentResult) -> tuple[pd.DataFrame, str, str
     names = [str(name) for name in steps["features"].get_feature_names_out()]
     estimator = unwrap_calibrated(pipeline.steps[-1][1])
     kind, note = "", ""
-    if hasattr(estimator, "feature_importances_"):
+    width = np.size(getattr(estimator, "coef_", np.empty(0)))
+    simple = hasattr(estimator, "feature_importances_") or width == len(names)
+    if not simple and data is not None:
+        from predict.scoring._explain import contributions
+
+        table, unit = contributions(result.final_model, data, result.task)
+        values = table.abs().mean().to_numpy(dtype=float)
+        kind = f"mean |contribution| ({unit})"
+    elif hasattr(estimator, "feature_importances_"):
         values = np.asarray(estimator.feature_importances_, dtype=float)
         kind = "importance (gain share)"
         if "XGB" not in type(estimator).__name__:
             kind = "importance (mean decrease in impurity)"
-    elif hasattr(estimator, "coef_"):
+    elif width == len(names):
         values = np.abs(np.atleast_2d(np.asarray(estimator.coef_, dtype=float)))
         values = values.mean(axis=0)
         kind = "|coefficient|"
@@ -62,7 +79,10 @@ def feature_importance(result: ExperimentResult) -> tuple[pd.DataFrame, str, str
     else:
         values = np.zeros(len(names))
         kind = "importance"
-        note = f"no built-in importance for {type(estimator).__name__}"
+        note = (
+            f"no built-in importance for {type(estimator).__name__} "
+            "(pass the training data for contributions)"
+        )
     if len(values) != len(names):
         raise UsageError(
             f"plot_feature_importance: the model has {len(values)} importances "

@@ -263,7 +263,11 @@ def log_training(
     salt = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        save_figures(result, folder / "plots")
+        from predict.cohort._timepoint import cohort_for
+
+        trained = cohort_for(config, cohort).data  # what the final model saw
+        trained = trained.loc[trained.index.isin(result.predictions.index)]
+        save_figures(result, folder / "plots", trained)
         predictions = result.predictions.copy()
         predictions.index = pd.Index(
             hash_ids(predictions.index, salt), name="patient_hash"

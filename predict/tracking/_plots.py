@@ -212,14 +212,15 @@ def plot_decision_curve(result: ExperimentResult) -> Figure:
 
 
 def plot_feature_importance(
-    result: ExperimentResult, top: int = 20
+    result: ExperimentResult, top: int = 20, data: pd.DataFrame | None = None
 ) -> tuple[Figure, pd.DataFrame]:
-    """Plot the final model's built-in feature importance.
+    """Plot the final model's feature importance.
 
     Linear models give ``|coef_|`` (comparable because the pipeline scales
-    its inputs), trees and XGBoost ``feature_importances_`` (gain). Models
-    without either (SVM, the prior baseline) get all-zero importances and a
-    note in the title: permutation importance would be too costly here.
+    its inputs), trees and XGBoost ``feature_importances_`` (gain). Other
+    models (``auto`` stacks, spline bases, histogram boosting, SVM) give the
+    mean absolute contribution over ``data``; without ``data`` they get
+    all-zero importances and a note in the title.
 
     Parameters
     ----------
@@ -227,6 +228,9 @@ def plot_feature_importance(
         A result of :func:`predict.train`.
     top : int, default=20
         Bars to draw, the most important first.
+    data : pandas.DataFrame or None, default=None
+        The training patients (``Cohort.data``), see
+        :func:`predict.tracking._importance.feature_importance`.
 
     Returns
     -------
@@ -243,7 +247,7 @@ def plot_feature_importance(
         pipeline with a ``features`` step (a :class:`ValueError`).
     """
     _check_int(top, "top", 1, "plot_feature_importance")
-    table, kind, note = feature_importance(result)
+    table, kind, note = feature_importance(result, data)
     shown = table.head(0 if note else top).iloc[::-1]
     figure, ax = _figure(7.0, 0.3 * len(shown) + 1.5 if len(shown) > 5 else 3.0)
     ax.barh(shown["feature"], shown["importance"], color=_MODEL)
@@ -362,7 +366,9 @@ def plot_predicted_vs_observed(result: ExperimentResult) -> Figure:
     return figure
 
 
-def save_figures(result: ExperimentResult, folder: str | Path) -> dict[str, Path]:
+def save_figures(
+    result: ExperimentResult, folder: str | Path, data: pd.DataFrame | None = None
+) -> dict[str, Path]:
     """Write every figure that applies to the result as PNG, and the importances.
 
     Parameters
@@ -372,6 +378,9 @@ def save_figures(result: ExperimentResult, folder: str | Path) -> dict[str, Path
     folder : str or path-like
         Destination folder, created if missing; files in it with the same
         names are replaced (atomically).
+    data : pandas.DataFrame or None, default=None
+        The training patients, for contribution-based importances (see
+        :func:`plot_feature_importance`).
 
     Returns
     -------
@@ -404,7 +413,10 @@ def save_figures(result: ExperimentResult, folder: str | Path) -> dict[str, Path
     paths: dict[str, Path] = {}
     for plot in (*plots, plot_optimization_history, plot_feature_importance):
         name = plot.__name__.removeprefix("plot_")
-        drawn = plot(result)
+        if plot is plot_feature_importance:
+            drawn = plot_feature_importance(result, data=data)
+        else:
+            drawn = plot(result)
         figure = drawn[0] if isinstance(drawn, tuple) else drawn
         paths[f"{name}.png"] = _save(figure, folder / f"{name}.png")
         if isinstance(drawn, tuple):

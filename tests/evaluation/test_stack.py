@@ -140,3 +140,18 @@ def test_tuning_metric_defaults_to_a_proper_score():
     assert fast_config().tuning_metric == "log_loss"
     assert fast_config(target="pct_change").tuning_metric == "mse"
     assert fast_config(tuning={"metric": "roc_auc"}).tuning_metric == "roc_auc"
+
+
+def test_stack_contributions_add_up_to_its_log_odds(cohort):
+    """With linear members only, contributions plus a constant are the logit."""
+    from scipy.special import logit
+
+    from predict.scoring._explain import contributions
+
+    linear = {"elastic_net": {"n_trials": 3}, "spline_logistic": {"n_trials": 3}}
+    result = train(_auto(model={"candidates": linear}), cohort, progress=False)
+    table, unit = contributions(result.final_model, cohort.data, "binary")
+    assert unit == "log-odds"
+    p = result.final_model.predict_proba(cohort.data)[:, 1]
+    offset = logit(p) - table.sum(axis=1).to_numpy()
+    assert np.ptp(offset) < 1e-8  # the same intercept for every patient

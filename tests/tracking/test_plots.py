@@ -202,8 +202,24 @@ def test_model_without_importance_gets_zeros_and_a_note(binary, cohort):
     assert len(table) == len(_feature_names(binary))
     assert (table["importance"] == 0).all()
     (ax,) = figure.axes
-    assert ax.get_title() == "t: no built-in importance for DummyClassifier"
+    assert ax.get_title() == (
+        "t: no built-in importance for DummyClassifier (pass the training data "
+        "for contributions)"
+    )
     assert len(ax.patches) == 0
+
+
+def test_models_without_a_coefficient_per_feature_use_contributions(binary, cohort):
+    from sklearn.svm import SVC
+
+    X, y = target_of(binary.config, cohort)
+    svm = SVC(probability=True, random_state=0)
+    model = clone(binary.final_model).set_params(model=svm).fit(X, y)
+    _, table = plot_feature_importance(
+        dataclasses.replace(binary, final_model=model), data=X
+    )
+    assert len(table) == len(_feature_names(binary))
+    assert (table["importance"] > 0).sum() > len(table) // 2
 
 
 def test_optimization_history_panels(binary):
