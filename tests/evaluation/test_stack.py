@@ -155,3 +155,27 @@ def test_stack_contributions_add_up_to_its_log_odds(cohort):
     p = result.final_model.predict_proba(cohort.data)[:, 1]
     offset = logit(p) - table.sum(axis=1).to_numpy()
     assert np.ptp(offset) < 1e-8  # the same intercept for every patient
+
+
+def test_auto_predicts_percent_change_with_a_non_negative_least_squares_stack(
+    cohort,
+):
+    families = {"elastic_net": {"n_trials": 2}, "hist_gradient_boosting": {}}
+    config = _auto(
+        target="pct_change",
+        model={"candidates": families},
+        tuning={"n_trials": 2},
+    )
+    result = train(config, cohort, progress=False)
+    assert config.tuning_metric == "mse"
+    weights = result.final_params["weights"]
+    assert set(weights) == set(families) and min(weights.values()) >= 0
+    assert type(result.final_model.steps[-1][1]).__name__ == "StackedRegressor"
+    assert np.isfinite(result.metrics.loc["r2", "value"])
+
+
+def test_auto_can_be_calibrated_around_the_stack(cohort):
+    result = train(_auto(model={"calibration": "sigmoid"}), cohort, progress=False)
+    p = result.final_model.predict_proba(cohort.data)[:, 1]
+    assert np.all((p > 0) & (p < 1))
+    assert type(result.final_model).__name__ == "CalibratedClassifierCV"
