@@ -38,7 +38,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
 from predict.models import unwrap_calibrated
-from predict.models._hist import hist_predict
+from predict.models._hist import hist_missing_change, hist_predict
 
 __all__ = [
     "contributions",
@@ -161,20 +161,10 @@ def log_odds_contributions(
 ) -> np.ndarray:
     """Return each patient's contribution per feature in the model's link units.
 
-    Linear models and XGBoost as in :func:`contributions_of`; any other
-    model by the change, when the feature is set to missing, of the logit of
-    its probability (of its prediction for percent change).
-
-    Parameters
-    ----------
-    pipeline : sklearn.pipeline.Pipeline
-        The fitted pipeline (unwrapped from calibration).
-    built : ndarray of shape (n_patients, n_features)
-        The features step's output.
-    names : sequence of str
-        Feature names, in column order.
-    task : {"binary", "regression"}
-        What the model predicts.
+    Linear models and XGBoost as in :func:`contributions_of`, whose
+    parameters these are (without ``prepared``); any other model by the
+    change, when the feature is set to missing, of the logit of its
+    probability (of its prediction for percent change).
 
     Returns
     -------
@@ -259,6 +249,12 @@ def _change_to_missing(
     through the pipeline in one batch (in chunks for large cohorts).
     """
     estimator = pipeline.steps[-1][1]
+    if all(s in (None, "passthrough") for _, s in pipeline.steps[1:-1]):
+        # boosted trees on the built features: only the trees splitting on a
+        # feature are walked again for it
+        fast_change = hist_missing_change(estimator, built, link=logit)
+        if fast_change is not None:
+            return fast_change
     n, p = built.shape
     values = np.empty((n, p), dtype=float)
     per_chunk = max(1, _BATCH_CELLS // max(1, (p + 1) * p))
