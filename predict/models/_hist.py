@@ -198,7 +198,7 @@ def _packed(estimator: Any) -> dict[str, Any]:
         "baseline": float(np.ravel(estimator._baseline_prediction)[0]),
     }
     # for each feature, the trees with a split on it
-    split = ~trees["is_leaf"]
+    split = ~flat["is_leaf"].astype(bool)
     tree_of = np.repeat(np.arange(len(nodes)), sizes)
     n_features = int(getattr(estimator, "n_features_in_", 0))
     trees["uses"] = [
