@@ -28,9 +28,9 @@ __all__ = [
     "Problem",
     "Tuned",
     "inner_folds",
+    "inner_score",
     "make_objective",
     "make_pruner",
-    "inner_score",
     "predict_scores",
     "tune",
 ]

@@ -27,9 +27,13 @@ def test_in_fold_combat_brings_site_prediction_to_chance(cohort):
 
 
 @pytest.mark.slow
-def test_harmonisation_does_not_lower_leave_site_out_auc(cohort):
-    # Tolerance 0.02: the two runs tune on different features, and per-fold
-    # noise in a 4-site leave-site-out estimate is of that order.
+def test_harmonisation_does_not_lower_leave_site_out_auc():
+    # On multisite_table the markers carry no signal that survives leaving a
+    # site out (both AUCs are 0.46-0.53, noise), so the comparison needs markers
+    # that move with response inside every site. Tolerance 0.02: the two runs
+    # tune on different features, and per-fold noise in a 4-site leave-site-out
+    # estimate is of that order (seeds 0-2: plain 0.62-0.67, harmonised 0.82-0.89).
+    cohort = read_cohort(response_effect_table(500, seed=1, effect=0.5))
     config = fast_config(cv={"outer": {"scheme": "leave_site_out"}})
     plain = train(config, cohort)
     harmonised = train(
