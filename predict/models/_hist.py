@@ -66,6 +66,10 @@ HIST_GRADIENT_BOOSTING = ModelSpec(
 )
 
 
+#: Largest number of (row, tree, level) cells a tree walk holds at once.
+_WALK_CELLS = 2_000_000
+
+
 def hist_predict(estimator: Any, X: np.ndarray) -> np.ndarray | None:
     """Return a fitted model's probability (or prediction), all trees at once.
 
@@ -91,8 +95,11 @@ def hist_predict(estimator: Any, X: np.ndarray) -> np.ndarray | None:
     if not _supported(estimator):
         return None
     trees = _packed(estimator)
-    leaves = _leaves(trees, np.asarray(X, dtype=float), trees["roots"])
-    raw = trees["baseline"] + trees["value"][leaves].sum(axis=1)
+    X = np.asarray(X, dtype=float)
+    raw = np.empty(len(X), dtype=float)
+    for rows in _row_chunks(trees, len(X)):
+        leaves = _paths(trees, X, rows)[:, :, -1]
+        raw[rows] = trees["baseline"] + trees["value"][leaves].sum(axis=1)
     return np.asarray(estimator._loss.link.inverse(raw), dtype=float)
 
 
@@ -109,32 +116,66 @@ def _supported(estimator: Any) -> bool:
     return categorical is None or not np.any(categorical)
 
 
-def _leaves(trees: dict[str, Any], X: np.ndarray, roots: np.ndarray) -> np.ndarray:
-    """Return the leaf each row reaches in each tree starting at ``roots``."""
-    pos = np.broadcast_to(roots, (len(X), len(roots))).copy()
-    rows = np.arange(len(X))[:, None]
-    for _ in range(trees["depth"]):
+def _row_chunks(trees: dict[str, Any], n: int) -> list[slice]:
+    """Slices of rows whose paths through every tree fit in ``_WALK_CELLS``."""
+    per_row = len(trees["roots"]) * trees["depth"]
+    step = max(1, _WALK_CELLS // max(1, per_row))
+    return [slice(start, min(n, start + step)) for start in range(0, n, step)]
+
+
+def _descend(
+    trees: dict[str, Any],
+    X: np.ndarray,
+    rows: np.ndarray,
+    pos: np.ndarray,
+    blank: np.ndarray | None = None,
+) -> np.ndarray:
+    """Walk row ``rows[k]`` of ``X`` from node ``pos[k]`` down to its leaf.
+
+    Returns the node at every level, shape ``(len(pos), depth)`` (a leaf is
+    repeated once reached). With ``blank``, pair ``k`` reads feature
+    ``blank[k]`` as missing.
+    """
+    path = np.empty((len(pos), trees["depth"]), dtype=np.intp)
+    for level in range(trees["depth"]):
+        path[:, level] = pos
         leaf = trees["is_leaf"][pos]
         if leaf.all():
+            path[:, level + 1 :] = pos[:, None]
             break
-        x = X[rows, trees["feature"][pos]]
+        feature = trees["feature"][pos]
+        x = X[rows, feature]
+        if blank is not None:
+            x = np.where(feature == blank, np.nan, x)
         left = np.where(
             np.isnan(x), trees["missing_left"][pos], x <= trees["threshold"][pos]
         )
         pos = np.where(
             leaf, pos, np.where(left, trees["left"][pos], trees["right"][pos])
         )
-    return pos
+    return path
+
+
+def _paths(trees: dict[str, Any], X: np.ndarray, rows: slice) -> np.ndarray:
+    """Return the nodes of ``X[rows]`` in every tree, ``(rows, trees, depth)``."""
+    index = np.arange(len(X))[rows]
+    n_trees = len(trees["roots"])
+    path = _descend(
+        trees, X, np.repeat(index, n_trees), np.tile(trees["roots"], len(index))
+    )
+    return path.reshape(len(index), n_trees, trees["depth"])
 
 
 def hist_missing_change(
     estimator: Any, X: np.ndarray, *, link: bool
-) -> np.ndarray | None:
-    """Return each row's prediction minus its prediction with each feature missing.
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return each row's prediction, and its change with each feature missing.
 
     The same numbers as predicting every row with one feature set to NaN at
-    a time, but only the trees that split on a feature are walked again for
-    it, so the cost grows with the splits, not with features x trees.
+    a time, but a row's walk through a tree changes only below the first
+    node on its path that splits on the blanked feature: only those walks
+    are continued, from that node, so the cost grows with the paths'
+    lengths, not with features x trees.
 
     Parameters
     ----------
@@ -148,30 +189,60 @@ def hist_missing_change(
 
     Returns
     -------
-    change : ndarray of shape (n_samples, n_features) or None
-        ``None`` when :func:`hist_predict` does not apply.
+    (raw, change) : tuple of ndarray or None
+        The raw prediction (log-odds for a classifier), shape
+        ``(n_samples,)``, and prediction minus prediction with the feature
+        missing, shape ``(n_samples, n_features)``; ``None`` when
+        :func:`hist_predict` does not apply.
     """
     if not _supported(estimator):
         return None
     trees = _packed(estimator)
     X = np.asarray(X, dtype=float)
-    base_leaves = _leaves(trees, X, trees["roots"])
+    n, p = X.shape
     values = trees["value"]
-    base = trees["baseline"] + values[base_leaves].sum(axis=1)
+    raw = np.empty(n, dtype=float)
+    shift = np.zeros((n, p), dtype=float)  # raw with the feature missing - raw
+    for rows in _row_chunks(trees, n):
+        path = _paths(trees, X, rows)  # (m, trees, depth)
+        m, n_trees, depth = path.shape
+        leaves = path[:, :, -1]
+        raw[rows] = trees["baseline"] + values[leaves].sum(axis=1)
+        # walks to redo: from the first node of a (row, tree) path that splits
+        # on a feature, down its missing-value branch. One that goes where the
+        # row went anyway, with no other split on the feature below, ends in
+        # the same leaf and is skipped.
+        feature_at = np.where(
+            trees["is_leaf"][path], -1, trees["feature"][path]
+        )  # (m, trees, depth)
+        found: list[tuple[np.ndarray, ...]] = []
+        for level in range(depth - 1):  # the last level holds leaves only
+            here = feature_at[:, :, level]
+            first = here >= 0
+            for above in range(level):
+                first &= feature_at[:, :, above] != here
+            again = np.zeros_like(first)
+            for below in range(level + 1, depth):
+                again |= feature_at[:, :, below] == here
+            node = path[:, :, level]
+            missing = np.where(
+                trees["missing_left"][node], trees["left"][node], trees["right"][node]
+            )
+            r, t = np.nonzero(first & ((missing != path[:, :, level + 1]) | again))
+            found.append((r, t, here[r, t], missing[r, t]))
+        r, t, feature, missing = (
+            np.concatenate(parts) for parts in zip(*found, strict=True)
+        )
+        ends = _descend(trees, X[rows], r, missing, blank=feature)[:, -1]
+        delta = values[ends] - values[leaves[r, t]]
+        shift[rows] += np.bincount(
+            r * p + feature, weights=delta, minlength=m * p
+        ).reshape(m, p)
+    if link:
+        return raw, -shift
     inverse = estimator._loss.link.inverse
-    change = np.zeros(X.shape, dtype=float)
-    for j, used in enumerate(trees["uses"]):
-        if j >= X.shape[1] or not len(used):
-            continue  # never split on: missing changes nothing
-        blanked = X.copy()
-        blanked[:, j] = np.nan
-        leaves = _leaves(trees, blanked, trees["roots"][used])
-        raw = base + (values[leaves] - values[base_leaves[:, used]]).sum(axis=1)
-        if link:
-            change[:, j] = base - raw
-        else:
-            change[:, j] = np.asarray(inverse(base)) - np.asarray(inverse(raw))
-    return change
+    base = np.asarray(inverse(raw), dtype=float)
+    return raw, base[:, None] - np.asarray(inverse(raw[:, None] + shift), dtype=float)
 
 
 def _packed(estimator: Any) -> dict[str, Any]:
@@ -197,12 +268,5 @@ def _packed(estimator: Any) -> dict[str, Any]:
         "value": flat["value"],
         "baseline": float(np.ravel(estimator._baseline_prediction)[0]),
     }
-    # for each feature, the trees with a split on it
-    split = ~flat["is_leaf"].astype(bool)
-    tree_of = np.repeat(np.arange(len(nodes)), sizes)
-    n_features = int(getattr(estimator, "n_features_in_", 0))
-    trees["uses"] = [
-        np.unique(tree_of[split & (trees["feature"] == j)]) for j in range(n_features)
-    ]
     _PACKED[estimator] = (predictors, trees)
     return trees

@@ -33,12 +33,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn import config_context
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
 from predict.models import unwrap_calibrated
 from predict.models._hist import hist_missing_change, hist_predict
+from predict.models._stack import member_logits
 
 __all__ = [
     "contributions",
@@ -46,6 +48,7 @@ __all__ = [
     "log_odds_contributions",
     "prepare",
     "score_prepared",
+    "scores_and_contributions",
 ]
 
 #: Largest number of cells (rows x features) blanked copies take in one batch.
@@ -146,7 +149,7 @@ def contributions_of(
     estimator = pipeline.steps[-1][1]
     unit = "log-odds" if task == "binary" else "% change"
     if hasattr(estimator, "members_"):  # auto, select
-        return _stack_contributions(estimator, built, names, task), unit
+        return _stack_terms(estimator, built, names, task)[1], unit
     if prepared is None:
         prepared = prepare(pipeline, built)
     exact = _exact(pipeline, estimator, built, prepared, names)
@@ -173,29 +176,89 @@ def log_odds_contributions(
     """
     estimator = pipeline.steps[-1][1]
     if hasattr(estimator, "members_"):  # auto, select
-        return _stack_contributions(estimator, built, names, task)
+        return _stack_terms(estimator, built, names, task)[1]
     exact = _exact(pipeline, estimator, built, prepare(pipeline, built), names)
     if exact is not None:
         return exact
     return _change_to_missing(pipeline, built, task, logit=task == "binary")
 
 
-def _stack_contributions(
+def scores_and_contributions(
+    pipeline: Any, built: np.ndarray, names: Sequence[str], task: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Return the prediction, the contributions and their unit, each step run once.
+
+    The scorer's path: the same numbers as :func:`score_prepared` on
+    :func:`prepare`'s output and :func:`contributions_of`, but a stack's
+    members prepare their features once for both.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_patients,)
+        Probability of response (or % change).
+    values : ndarray of shape (n_patients, n_features)
+    unit : str
+    """
+    estimator = pipeline.steps[-1][1]
+    if hasattr(estimator, "members_"):  # auto, select
+        link, values = _stack_terms(estimator, built, names, task)
+        if task == "binary":
+            return expit(link), values, "log-odds"
+        return link, values, "% change"
+    prepared = prepare(pipeline, built)
+    scores = score_prepared(estimator, prepared, task)
+    values, unit = contributions_of(pipeline, built, names, task, prepared=prepared)
+    return scores, values, unit
+
+
+def _stack_terms(
     stack: Any, built: np.ndarray, names: Sequence[str], task: str
-) -> np.ndarray:
-    """Return the weighted sum of a stack's members' link-unit contributions.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return a stack's link-unit prediction and contributions.
 
     The stack's log-odds are ``intercept + sum_k w_k logit(p_k)``, so each
     member's log-odds contributions, times its weight, add up to the stack's.
     """
     from sklearn.pipeline import Pipeline
 
+    link = np.full(len(built), float(stack.intercept_))
     values = np.zeros(built.shape, dtype=float)
     for (_, member), weight in zip(stack.members_, stack.weights_, strict=True):
         steps = member.steps if isinstance(member, Pipeline) else [("model", member)]
         whole = Pipeline([("features", "passthrough"), *steps])
-        values += weight * log_odds_contributions(whole, built, names, task)
-    return values
+        member_link, member_values = _member_terms(whole, built, names, task)
+        link += weight * member_link
+        values += weight * member_values
+    return link, values
+
+
+def _member_terms(
+    pipeline: Any, built: np.ndarray, names: Sequence[str], task: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return a stack member's link-unit prediction and contributions.
+
+    The prediction is what the stack combines (log-odds clipped as in
+    :func:`~predict.models._stack.member_logits`, or % change); linear terms
+    add up to it, boosted trees give it with their change-to-missing.
+    """
+    estimator = pipeline.steps[-1][1]
+    binary = task == "binary"
+    prepared = prepare(pipeline, built)
+    exact = _exact(pipeline, estimator, built, prepared, names)
+    if exact is not None and hasattr(estimator, "coef_"):
+        link = exact.sum(axis=1) + float(np.ravel(estimator.intercept_)[0])
+        return (member_logits(expit(link)) if binary else link), exact
+    trees = None
+    if prepared is built:  # no steps before the model
+        trees = hist_missing_change(estimator, built, link=True)
+    if trees is not None:
+        raw, values = trees
+        return (member_logits(expit(raw)) if binary else raw), values
+    scores = score_prepared(estimator, prepared, task)
+    link = member_logits(scores) if binary else scores
+    if exact is None:
+        exact = _change_to_missing(pipeline, built, task, logit=binary)
+    return link, exact
 
 
 def _exact(
@@ -254,7 +317,7 @@ def _change_to_missing(
         # feature are walked again for it
         fast_change = hist_missing_change(estimator, built, link=logit)
         if fast_change is not None:
-            return fast_change
+            return fast_change[1]
     n, p = built.shape
     values = np.empty((n, p), dtype=float)
     per_chunk = max(1, _BATCH_CELLS // max(1, (p + 1) * p))

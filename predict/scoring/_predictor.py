@@ -22,7 +22,7 @@ from predict.cohort._timepoint import TimePoint, card_texts
 from predict.exceptions import HarmonizationWarning, UsageError
 from predict.models import unwrap_calibrated
 from predict.scoring._bundle import Bundle, load_bundle
-from predict.scoring._explain import contributions_of, prepare, score_prepared
+from predict.scoring._explain import contributions_of, scores_and_contributions
 from predict.scoring._fast import FastFeatures
 from predict.scoring._ignored import left_out_limitations, warn_ignored
 from predict.scoring._input import read_input
@@ -302,10 +302,8 @@ class ResponsePredictor:
             warn_ignored(self.metadata, parsed)
             pipeline = self.bundle.model
             built = self._fast.build(parsed, len(ids))
-            prepared = prepare(pipeline, built)
-            values = score_prepared(pipeline.steps[-1][1], prepared, self.task)
-            contrib, unit = contributions_of(
-                pipeline, built, self._fast.names, self.task, prepared=prepared
+            values, contrib, unit = scores_and_contributions(
+                pipeline, built, self._fast.names, self.task
             )
             index = pd.Index(np.asarray(ids, dtype=str), name="patient_id")
             warnings_ = self._warnings(parsed, ids)
@@ -318,32 +316,40 @@ class ResponsePredictor:
         with warnings.catch_warnings():
             # Unharmonised patients are named in the ``warnings`` column instead.
             warnings.simplefilter("ignore", HarmonizationWarning)
-            if self.task == "binary":
+            pipeline = unwrap_calibrated(model)
+            matrix, names = self._built(frame)
+            if pipeline is model:  # features built once for scores and reasons
+                values, contrib, unit = scores_and_contributions(
+                    pipeline, matrix, names, self.task
+                )
+            else:  # calibrated: the calibrator's probability
                 values = np.asarray(model.predict_proba(frame)[:, 1], dtype=float)
-            else:
-                values = np.asarray(model.predict(frame), dtype=float)
-            table, unit, built = self._contributions(frame)
+                contrib, unit = contributions_of(pipeline, matrix, names, self.task)
         columns = {c: frame[c].to_numpy() for c in frame.columns}
         warnings_ = self._warnings(columns, list(frame.index), notes, frame=frame)
         return self._scores(
             frame.index,
             values,
-            table.to_numpy(),
-            self._inputs.lacking(columns, built.to_numpy()),
-            list(table.columns),
+            contrib,
+            self._inputs.lacking(columns, matrix),
+            names,
             unit,
             warnings_,
             top,
         )
 
+    def _built(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+        """Return the features step's output for ``frame`` and the feature names."""
+        features = unwrap_calibrated(self.bundle.model).steps[0][1]
+        built = np.asarray(features.transform(frame), dtype=float)
+        return built, [str(n) for n in features.get_feature_names_out()]
+
     def _contributions(
         self, frame: pd.DataFrame
     ) -> tuple[pd.DataFrame, str, pd.DataFrame]:
         """Contributions per patient and feature, with the built features."""
+        built, names = self._built(frame)
         pipeline = unwrap_calibrated(self.bundle.model)
-        features = pipeline.steps[0][1]
-        built = np.asarray(features.transform(frame), dtype=float)
-        names = [str(n) for n in features.get_feature_names_out()]
         values, unit = contributions_of(pipeline, built, names, self.task)
         table = pd.DataFrame(values, index=frame.index, columns=names)
         return table, unit, pd.DataFrame(built, index=frame.index, columns=names)

@@ -166,8 +166,9 @@ def test_missing_change_of_boosted_trees_walks_only_the_trees_that_split():
     model = HistGradientBoostingClassifier(max_iter=40, max_depth=3).fit(X, y)
     rows = X[:25]
     for link in (True, False):
-        change = hist_missing_change(model, rows, link=link)
+        raw, change = hist_missing_change(model, rows, link=link)
         base = model.predict_proba(rows)[:, 1]
+        np.testing.assert_allclose(raw, model.decision_function(rows), atol=1e-9)
         for j in range(X.shape[1]):
             blanked = rows.copy()
             blanked[:, j] = np.nan
@@ -176,3 +177,72 @@ def test_missing_change_of_boosted_trees_walks_only_the_trees_that_split():
                 np.log(base / (1 - base)) - np.log(p / (1 - p)) if link else base - p
             )
             np.testing.assert_allclose(change[:, j], expected, atol=1e-9)
+
+
+def test_missing_change_in_row_chunks_equals_one_walk(monkeypatch):
+    """Walks bounded in memory give the same numbers as one walk of every row."""
+    import predict.models._hist as hist
+
+    pipe, built, _ = _fitted("hist_gradient_boosting", params={"max_iter": 60})
+    model = pipe[-1]
+    raw, change = hist.hist_missing_change(model, built, link=False)
+    p = hist.hist_predict(model, built)
+    monkeypatch.setattr(hist, "_WALK_CELLS", 7 * len(hist._packed(model)["roots"]))
+    assert len(hist._row_chunks(hist._packed(model), len(built))) > 10
+    chunked_raw, chunked = hist.hist_missing_change(model, built, link=False)
+    np.testing.assert_array_equal(chunked, change)
+    np.testing.assert_array_equal(chunked_raw, raw)
+    np.testing.assert_array_equal(hist.hist_predict(model, built), p)
+    np.testing.assert_allclose(p, model.predict_proba(built)[:, 1], atol=1e-12)
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_stack_scores_and_contributions_in_one_pass(task):
+    """The scorer's one pass equals the stack's own prediction and contributions."""
+    from sklearn.pipeline import Pipeline
+
+    from predict.models import StackedClassifier, StackedRegressor
+    from predict.scoring._explain import scores_and_contributions
+
+    X, y = built_cohort(300, seed=3)
+    target = y if task == "binary" else X["rest_eeg__iaf_hz"].to_numpy() * 5
+    members = [
+        (
+            name,
+            build_pipeline(FunctionTransformer(), get_model(name), task, params=params)[
+                1:
+            ],
+        )
+        for name, params in [
+            ("elastic_net", None),
+            ("spline_logistic", None),
+            ("hist_gradient_boosting", {"max_iter": 30}),
+        ]
+    ]
+    stack = StackedClassifier if task == "binary" else StackedRegressor
+    pipe = Pipeline(
+        [
+            ("features", FunctionTransformer()),
+            ("model", stack(members, [0.5, 0.3, 0.4])),
+        ]
+    ).fit(X, target)
+    built = np.array(X, dtype=float)
+    built[np.random.default_rng(1).random(built.shape) < 0.1] = np.nan
+    names = [str(c) for c in X.columns]
+    scores, values, unit = scores_and_contributions(pipe, built, names, task)
+    method = "predict_proba" if task == "binary" else "predict"
+    expected = getattr(pipe[-1], method)(built)
+    np.testing.assert_allclose(
+        scores, expected[:, 1] if task == "binary" else expected, atol=1e-10
+    )
+    fitted = pipe[-1]
+    expected_values = sum(
+        w
+        * log_odds_contributions(
+            Pipeline([("f", "passthrough"), *m.steps]), built, names, task
+        )
+        for (_, m), w in zip(fitted.members_, fitted.weights_, strict=True)
+    )
+    np.testing.assert_allclose(values, expected_values, atol=1e-10)
+    np.testing.assert_allclose(contributions_of(pipe, built, names, task)[0], values)
+    assert unit == ("log-odds" if task == "binary" else "% change")
