@@ -189,3 +189,59 @@ def test_cache_follows_the_data_file_a_header_names(tmp_path, tep):
     second, _ = extract_markers(table, base_dir=tmp_path)
     n100 = "tep_n100_amp_uv"
     assert second[n100].iloc[0] == pytest.approx(first[n100].iloc[0] / 2, rel=0.05)
+
+
+def _split_epochs(folder, data, names, onsets, fname, **save):
+    """MNE epochs saved by ``Epochs.save`` in parts of at most 2 MB."""
+    info = mne.create_info(names, 1000.0, "eeg")
+    raw = mne.io.RawArray(data * 1e-6, info, verbose="error")
+    events = np.column_stack(
+        [np.round(onsets * 1000).astype(int), np.zeros((len(onsets), 2), int) + 1]
+    )
+    epochs = mne.Epochs(
+        raw, events, tmin=-0.5, tmax=0.5, baseline=None, preload=True, verbose="error"
+    )
+    folder.mkdir(exist_ok=True)
+    epochs.save(
+        folder / fname, split_size="2MB", overwrite=True, verbose="error", **save
+    )
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("fname", "save", "first", "last"),
+    [
+        pytest.param("rec-epo.fif", {}, "rec-epo.fif", "rec-epo-1.fif", id="neuromag"),
+        pytest.param(
+            "rec-epo.fif.gz", {}, "rec-epo.fif.gz", "rec-epo.fif-1.gz", id="gzip"
+        ),
+        pytest.param(
+            "sub-1_tms-epo.fif",
+            {"split_naming": "bids"},
+            "sub-1_split-01_tms-epo.fif",
+            "sub-1_split-02_tms-epo.fif",
+            id="bids",
+        ),
+    ],
+)
+def test_cache_follows_the_split_parts_of_a_fif(
+    tmp_path, tep, fname, save, first, last
+):
+    data, names, onsets = tep
+    parts = _split_epochs(tmp_path / "a", data, names, onsets, fname, **save)
+    assert first in parts and last in parts  # MNE split the file (naming rule)
+    table = pd.DataFrame(
+        {"tms_eeg_path": [f"a/{first}"]}, index=pd.Index(["P1"], name="patient_id")
+    )
+    before, _ = extract_markers(table, base_dir=tmp_path)
+    # the split parts change (a reprocessed export with half the amplitude)
+    again = _split_epochs(tmp_path / "b", data / 2, names, onsets, fname, **save)
+    assert again == parts
+    for name in parts:
+        if name != first:
+            shutil.copy(tmp_path / "b" / name, tmp_path / "a" / name)
+    after, _ = extract_markers(table, base_dir=tmp_path)
+    fresh = extract_tms_eeg(tmp_path / "a" / first).markers  # no cache
+    n100 = "tep_n100_amp_uv"
+    assert after[n100].iloc[0] == pytest.approx(fresh[n100], abs=1e-9)
+    assert abs(after[n100].iloc[0] - before[n100].iloc[0]) > 0.5
