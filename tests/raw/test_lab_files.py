@@ -120,6 +120,54 @@ def test_annotation_matching_and_the_list_of_those_found(tmp_path, tep, referenc
     assert extract_tms_eeg(tms, TmsEegOptions(annotation="tms")).qc["trials_kept"] == 30
 
 
+def _stimulus_brainvision(folder, writer, data, names, onsets):
+    """BrainVision with ``Stimulus/S  1`` at the pulses, ``S 11`` between them."""
+    marks = [(t, 1) for t in onsets] + [(t + 0.6, 11) for t in onsets]
+    if writer == "pybv":
+        from pybv import write_brainvision
+
+        events = [
+            {"onset": int(round(t * 1000)), "description": code, "type": "Stimulus"}
+            for t, code in marks
+        ]
+        write_brainvision(
+            data=data * 1e-6,
+            sfreq=1000.0,
+            ch_names=names,
+            fname_base="stim",
+            folder_out=folder,
+            events=events,
+            unit="µV",
+        )
+    else:
+        raw = mne.io.RawArray(
+            data * 1e-6, mne.create_info(names, 1000.0, "eeg"), verbose="error"
+        )
+        raw.set_annotations(
+            mne.Annotations(
+                [t for t, _ in marks], 0.0, [f"Stimulus/S{c:>3}" for _, c in marks]
+            )
+        )
+        mne.export.export_raw(folder / "stim.vhdr", raw, verbose="error")
+    return folder / "stim.vhdr"
+
+
+@pytest.mark.parametrize("writer", ["pybv", "mne.export"])
+def test_brainvision_stimulus_marker_as_the_pulse_annotation(
+    tmp_path, tep, reference, writer
+):
+    data, names, onsets = tep
+    path = _stimulus_brainvision(tmp_path, writer, data, names, onsets)
+    found = mne.io.read_raw_brainvision(path, verbose="error").annotations.description
+    assert {"Stimulus/S  1", "Stimulus/S 11"} <= set(found)  # as MNE names them
+    with pytest.raises(RawFileError, match=r"no 'TMS' annotation.*'Stimulus/S  1'"):
+        extract_tms_eeg(path)
+    for configured in ("S 1", "S  1", "Stimulus/S 1", "stimulus/s  1"):
+        got = extract_tms_eeg(path, TmsEegOptions(annotation=configured))
+        assert got.qc["trials_total"] == 30, configured  # S 11 is not a pulse
+        assert got.markers == pytest.approx(reference, abs=0.05), configured
+
+
 def test_brainvision_bad_segment_drops_the_pulses_it_covers(tmp_path, tep):
     data, names, onsets = tep
     bad = (onsets[3] - 0.1, onsets[7] + 0.1)  # five pulses
