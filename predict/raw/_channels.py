@@ -53,10 +53,14 @@ REFERENCE_SUFFIXES = (
     ":REF",
 )
 
-#: Names (normalised) of channels that are not scalp EEG.
+#: Names (normalised) of channels that are not scalp EEG. ECG, EOG and EMG
+#: names may go on with anything (``VEOGU``, ``HEOGR``, ``EOGL``, ``EMGL``;
+#: Neuroscan's ``VEO``, ``HEOL``): no 10-05 electrode name starts so. The
+#: others must end there or go on with a non-letter (``STI 014``, ``TRIG1``).
 _NOT_EEG = re.compile(
-    r"^(ECG|EKG|EOG|HEOG|VEOG|EMG|RESP|TRIG|TRIGGER|STI|STIM|STATUS|PHOTIC|"
-    r"SPO2|PULSE|GSR|EDA|ACC)([^A-Z].*)?$"
+    r"^(ECG|EKG|[HVLR]?EOG|[HV]EO|EMG).*$"
+    r"|^(RESP|TRIG|TRIGGER|STI|STIM|STATUS|PHOTIC|SPO2|PULSE|GSR|EDA|ACC)"
+    r"([^A-Z].*)?$"
 )
 
 

@@ -10,14 +10,14 @@ once, and the bundle applies it to new patients with the same options.
 
 Results are cached in memory by the file's content (SHA-256 of the file and
 of every file its reader opens: the ``DataFile`` and ``MarkerFile`` a
-BrainVision header names, a ``.npy``'s label list) and the options, so a
-file is read once per process however often it is scored.
+BrainVision header names, the split parts an MNE ``.fif`` continues in, a
+``.npy``'s label list) and the options, so a file is read once per process
+however often it is scored.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import glob
 import hashlib
 import math
 from collections.abc import Callable
@@ -31,8 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from predict.cohort._contract import PATH_COLUMNS, spec_for
 from predict.exceptions import PredictError
-from predict.raw._bold import BoldOptions, bold_companions, extract_bold
+from predict.raw._bold import BoldOptions, extract_bold
 from predict.raw._common import Extraction, RawFileError
+from predict.raw._companions import companions
 from predict.raw._connectivity import ConnectivityOptions, extract_connectivity
 from predict.raw._emg import RATIOS, EmgOptions, extract_emg
 from predict.raw._freesurfer import (
@@ -195,43 +196,6 @@ _CACHE: dict[tuple[str, str], Extraction | RawFileError] = {}
 _DIGESTS: dict[tuple[tuple[str, int, int, int], ...], str] = {}
 
 
-def _companions(path: Path) -> list[Path]:
-    """Return the files the reader of ``path`` opens besides ``path`` itself.
-
-    A BrainVision header -> the ``DataFile`` and ``MarkerFile`` it names
-    (which need not share its stem); ``P1.npy`` -> ``P1.labels.txt``,
-    ``P1.json``; a BOLD series -> its fMRIPrep confounds and sidecars; a
-    folder (FreeSurfer ``stats/``) -> its ``.stats`` files. The file itself
-    is not in the list.
-    """
-    if path.suffix.lower() == ".vhdr":
-        return _brainvision_files(path)
-    if path.is_dir():
-        return sorted(p for p in path.glob("*.stats") if p.is_file())[:64]
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    pattern = f"{glob.escape(stem)}.*"
-    found = [p for p in path.parent.glob(pattern) if p.is_file() and p != path]
-    return sorted({*found, *bold_companions(path)})
-
-
-def _brainvision_files(header: Path) -> list[Path]:
-    """Return the data and marker files a ``.vhdr`` names, inside its folder."""
-    try:
-        with header.open("rb") as stream:  # a header is small: read at most 1 MiB
-            text = stream.read(1 << 20).decode("utf-8", errors="replace")
-    except OSError:
-        return []
-    named = []
-    for line in text.splitlines():
-        key, _, value = line.partition("=")
-        if key.strip().lower() in ("datafile", "markerfile") and value.strip():
-            candidate = header.parent / value.strip()
-            inside = candidate.resolve().is_relative_to(header.parent.resolve())
-            if inside and candidate.is_file() and candidate != header:
-                named.append(candidate)
-    return named
-
-
 def file_digest(path: Path) -> str:
     """Return the SHA-256 of a raw file and its companion files.
 
@@ -248,7 +212,7 @@ def file_digest(path: Path) -> str:
         Memoised per (path, size, modification time, inode) of the file and
         of every companion, so an edited companion is hashed again.
     """
-    parts = _companions(path) if path.is_dir() else [path, *_companions(path)]
+    parts = companions(path) if path.is_dir() else [path, *companions(path)]
     stats = tuple(
         (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
         for p in parts
@@ -317,7 +281,7 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
         raise RawFileError(f"File '{path}' does not exist or is not a file.")
     key_ = _OPTION_OF[column]
     limit = getattr(options.max_mb, key_)
-    check_size(path, _companions(path), limit, key_, RAW_LABELS[column])
+    check_size(path, companions(path), limit, key_, RAW_LABELS[column])
     sub = getattr(options, key_)
     key = (file_digest(path), f"{column}:{sub.model_dump_json()}")
     if key not in _CACHE:
@@ -349,7 +313,7 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
 
 def _resolve(value: str, base_dir: Path | None, root: Path) -> Path:
     path = contain(value, root, base_dir)
-    contain_companions(_companions(path), root)  # what the reader opens too
+    contain_companions(companions(path), root)  # what the reader opens too
     return path
 
 

@@ -120,6 +120,54 @@ def test_annotation_matching_and_the_list_of_those_found(tmp_path, tep, referenc
     assert extract_tms_eeg(tms, TmsEegOptions(annotation="tms")).qc["trials_kept"] == 30
 
 
+def _stimulus_brainvision(folder, writer, data, names, onsets):
+    """BrainVision with ``Stimulus/S  1`` at the pulses, ``S 11`` between them."""
+    marks = [(t, 1) for t in onsets] + [(t + 0.6, 11) for t in onsets]
+    if writer == "pybv":
+        from pybv import write_brainvision
+
+        events = [
+            {"onset": int(round(t * 1000)), "description": code, "type": "Stimulus"}
+            for t, code in marks
+        ]
+        write_brainvision(
+            data=data * 1e-6,
+            sfreq=1000.0,
+            ch_names=names,
+            fname_base="stim",
+            folder_out=folder,
+            events=events,
+            unit="µV",
+        )
+    else:
+        raw = mne.io.RawArray(
+            data * 1e-6, mne.create_info(names, 1000.0, "eeg"), verbose="error"
+        )
+        raw.set_annotations(
+            mne.Annotations(
+                [t for t, _ in marks], 0.0, [f"Stimulus/S{c:>3}" for _, c in marks]
+            )
+        )
+        mne.export.export_raw(folder / "stim.vhdr", raw, verbose="error")
+    return folder / "stim.vhdr"
+
+
+@pytest.mark.parametrize("writer", ["pybv", "mne.export"])
+def test_brainvision_stimulus_marker_as_the_pulse_annotation(
+    tmp_path, tep, reference, writer
+):
+    data, names, onsets = tep
+    path = _stimulus_brainvision(tmp_path, writer, data, names, onsets)
+    found = mne.io.read_raw_brainvision(path, verbose="error").annotations.description
+    assert {"Stimulus/S  1", "Stimulus/S 11"} <= set(found)  # as MNE names them
+    with pytest.raises(RawFileError, match=r"no 'TMS' annotation.*'Stimulus/S  1'"):
+        extract_tms_eeg(path)
+    for configured in ("S 1", "S  1", "Stimulus/S 1", "stimulus/s  1"):
+        got = extract_tms_eeg(path, TmsEegOptions(annotation=configured))
+        assert got.qc["trials_total"] == 30, configured  # S 11 is not a pulse
+        assert got.markers == pytest.approx(reference, abs=0.05), configured
+
+
 def test_brainvision_bad_segment_drops_the_pulses_it_covers(tmp_path, tep):
     data, names, onsets = tep
     bad = (onsets[3] - 0.1, onsets[7] + 0.1)  # five pulses
@@ -189,3 +237,59 @@ def test_cache_follows_the_data_file_a_header_names(tmp_path, tep):
     second, _ = extract_markers(table, base_dir=tmp_path)
     n100 = "tep_n100_amp_uv"
     assert second[n100].iloc[0] == pytest.approx(first[n100].iloc[0] / 2, rel=0.05)
+
+
+def _split_epochs(folder, data, names, onsets, fname, **save):
+    """MNE epochs saved by ``Epochs.save`` in parts of at most 2 MB."""
+    info = mne.create_info(names, 1000.0, "eeg")
+    raw = mne.io.RawArray(data * 1e-6, info, verbose="error")
+    events = np.column_stack(
+        [np.round(onsets * 1000).astype(int), np.zeros((len(onsets), 2), int) + 1]
+    )
+    epochs = mne.Epochs(
+        raw, events, tmin=-0.5, tmax=0.5, baseline=None, preload=True, verbose="error"
+    )
+    folder.mkdir(exist_ok=True)
+    epochs.save(
+        folder / fname, split_size="2MB", overwrite=True, verbose="error", **save
+    )
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("fname", "save", "first", "last"),
+    [
+        pytest.param("rec-epo.fif", {}, "rec-epo.fif", "rec-epo-1.fif", id="neuromag"),
+        pytest.param(
+            "rec-epo.fif.gz", {}, "rec-epo.fif.gz", "rec-epo.fif-1.gz", id="gzip"
+        ),
+        pytest.param(
+            "sub-1_tms-epo.fif",
+            {"split_naming": "bids"},
+            "sub-1_split-01_tms-epo.fif",
+            "sub-1_split-02_tms-epo.fif",
+            id="bids",
+        ),
+    ],
+)
+def test_cache_follows_the_split_parts_of_a_fif(
+    tmp_path, tep, fname, save, first, last
+):
+    data, names, onsets = tep
+    parts = _split_epochs(tmp_path / "a", data, names, onsets, fname, **save)
+    assert first in parts and last in parts  # MNE split the file (naming rule)
+    table = pd.DataFrame(
+        {"tms_eeg_path": [f"a/{first}"]}, index=pd.Index(["P1"], name="patient_id")
+    )
+    before, _ = extract_markers(table, base_dir=tmp_path)
+    # the split parts change (a reprocessed export with half the amplitude)
+    again = _split_epochs(tmp_path / "b", data / 2, names, onsets, fname, **save)
+    assert again == parts
+    for name in parts:
+        if name != first:
+            shutil.copy(tmp_path / "b" / name, tmp_path / "a" / name)
+    after, _ = extract_markers(table, base_dir=tmp_path)
+    fresh = extract_tms_eeg(tmp_path / "a" / first).markers  # no cache
+    n100 = "tep_n100_amp_uv"
+    assert after[n100].iloc[0] == pytest.approx(fresh[n100], abs=1e-9)
+    assert abs(after[n100].iloc[0] - before[n100].iloc[0]) > 0.5

@@ -15,6 +15,7 @@ from tests.raw._other_tools import (
     rest_eeg_raw,
     roi_n100,
     tms_eeg_continuous,
+    write_pybv,
     write_pyedflib,
 )
 
@@ -187,3 +188,50 @@ def test_tms_eeg_digitised_positions_pick_the_named_electrodes(tmp_path, tep_dat
     index = {c: f"EEG {i + 1:03d}" for i, c in enumerate(CHANNELS)}
     assert got.qc["channels"] == ",".join(index[c] for c in ("F3", "F1", "FC3"))
     assert got.markers == pytest.approx(want.markers, abs=1e-9)
+
+
+#: Lab spellings of EOG and EMG channels (Brain Products, BioSemi, Neuroscan
+#: caps; an EMG channel over the target muscle).
+#: (MNE's BrainVision reader types HEOGL, HEOGR and VEOGb EOG itself.)
+LAB_NON_EEG = ["EOG", "VEOG", "HEOG", "VEOGU", "HEOG_R", "EOGL", "VEO", "HEOL"]
+LAB_NON_EEG += ["EMG1", "EMG_APB", "EMG APB", "EMGL", "EMG-FDI"]
+
+
+@pytest.fixture(scope="module")
+def pybv_plain(tmp_path_factory):
+    data, names, onsets = tms_eeg_continuous(30, seed=1)
+    folder = tmp_path_factory.mktemp("bv")
+    return extract_tms_eeg(write_pybv(folder, "plain", data, names, onsets))
+
+
+@pytest.mark.parametrize("label", LAB_NON_EEG)
+def test_eog_and_emg_lab_names_stay_out_of_rejection_and_rois(
+    tmp_path, pybv_plain, label
+):
+    data, names, onsets = tms_eeg_continuous(30, seed=1)
+    # 100 µV of noise: every trial over 150 µV peak-to-peak if it were EEG
+    extra = np.random.default_rng(7).normal(0, 100.0, (1, data.shape[1]))
+    path = write_pybv(
+        tmp_path, "lab", np.vstack([data, extra]), [*names, label], onsets
+    )
+    got = extract_tms_eeg(path)  # BrainVision: every channel reaches MNE as EEG
+    assert got.qc["excluded_channels"] == label
+    assert got.qc["trials_kept"] == 30
+    assert got.qc["channels"] == "F3,F1,FC3"
+    assert got.markers == pytest.approx(pybv_plain.markers, abs=1e-9)
+
+
+@pytest.mark.parametrize("label", ["VEOGU", "EMG_APB"])
+def test_rest_eeg_leaves_eog_and_emg_lab_names_out(tmp_path, label):
+    raw = rest_eeg_raw(seed=3)
+    plain = tmp_path / "plain.vhdr"
+    mne.export.export_raw(plain, raw, fmt="brainvision", verbose="error")
+    noise = np.random.default_rng(7).normal(0, 100e-6, (1, raw.n_times))
+    other = mne.io.RawArray(
+        noise, mne.create_info([label], raw.info["sfreq"], "eeg"), verbose="error"
+    )
+    lab = tmp_path / "lab.vhdr"
+    mne.export.export_raw(lab, raw.copy().add_channels([other]), verbose="error")
+    want, got = extract_rest_eeg(plain), extract_rest_eeg(lab)
+    assert got.qc["excluded_channels"] == label
+    assert got.markers == pytest.approx(want.markers, abs=1e-12)
