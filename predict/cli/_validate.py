@@ -66,6 +66,8 @@ def render_raw_files(
 ) -> Cohort:
     """Print how many raw files each path column names, and which are missing.
 
+    ``mri_stats_dir`` names a folder and is checked as one.
+
     With ``read`` options, also read the files (every failure reported, as
     with ``on_error: missing``) and return the cohort with their markers;
     otherwise return ``cohort``.
@@ -80,9 +82,9 @@ def render_raw_files(
         files.add_column(header)
     for column in cohort.path_columns:
         named = cohort.data[column].dropna()
-        absent = [
-            pid for pid, value in named.items() if not (base / str(value)).is_file()
-        ]
+        # mri_stats_dir names a FreeSurfer stats/ folder, the others a file
+        exists = Path.is_dir if column == "mri_stats_dir" else Path.is_file
+        absent = [pid for pid, value in named.items() if not exists(base / str(value))]
         files.add_row(
             column, str(len(named)), escape(quote_ids(absent)) if absent else "0"
         )

@@ -1,7 +1,8 @@
 """Which feature builders a config gets on a cohort, and why others are left out.
 
 ``features: auto`` asks for every registered builder, each optional (the
-builders of visits only when the config has a ``predict_at``); a
+builders of visits only when the config has a ``predict_at``: given visits
+without one, they are left out with the reason ``"no predict_at"``); a
 builder listed with ``optional: true`` is optional; any other listed builder
 is required. An optional builder whose data the cohort lacks is left out with
 the reason; a required one stops training with :class:`MissingModalityError`.
@@ -166,7 +167,10 @@ def resolve_features(config: ExperimentConfig, cohort: Cohort) -> ResolvedFeatur
     for name, options, optional in requested_builders(config.features):
         entry = ENTRIES[name]
         if auto and config.predict_at is None and entry.builder.reads_visits:
-            continue  # visit builders are candidates only at a prediction time
+            # candidates only at a prediction time; said when visits were given
+            if cohort.visits is not None:
+                left_out[name] = "no predict_at"
+            continue
         reason = entry.absent_reason(cohort)
         if reason is None:
             used[name] = options

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import yaml
@@ -65,3 +68,36 @@ def test_simulated_raw_cohort_end_to_end(tmp_path, monkeypatch):
     )
     assert scored.exit_code == 0, scored.output
     assert len(pd.read_csv("scores.csv")) == 90
+
+
+def _raw_row(output: str, column: str) -> list[str]:
+    """The cells of ``column``'s row in validate's "Raw recordings" table."""
+    table = output[output.index("Raw recordings") :]
+    line = next(x for x in table.splitlines() if x.strip("│ ").startswith(column))
+    return [cell.strip() for cell in line.strip().strip("│").split("│")]
+
+
+def test_validate_checks_stats_folders_as_folders(tmp_path, small_table):
+    # the hand-written FreeSurfer fixture, not the package's writer
+    fixture = Path(__file__).parents[1] / "raw" / "fixtures" / "freesurfer"
+    ids = list(small_table["patient_id"].iloc[:4])
+    for pid in ids[:3]:
+        shutil.copytree(fixture / "sub-01", tmp_path / "fs" / pid)
+    table = small_table.assign(mri_stats_dir=None)
+    table.loc[table.index[:3], "mri_stats_dir"] = [f"fs/{pid}/stats" for pid in ids[:3]]
+    table.to_csv(tmp_path / "cohort.csv", index=False)
+
+    read = runner.invoke(app, ["validate", str(tmp_path / "cohort.csv"), "--read-raw"])
+    assert read.exit_code == 0, read.output
+    assert _raw_row(read.output, "mri_stats_dir") == ["mri_stats_dir", "3", "0"]
+    assert "3 files read" in read.output.replace("\n", " ")
+
+    table.loc[table.index[3], "mri_stats_dir"] = f"fs/{ids[3]}/stats"  # not written
+    table.to_csv(tmp_path / "cohort.csv", index=False)
+    checked = runner.invoke(app, ["validate", str(tmp_path / "cohort.csv")])
+    assert checked.exit_code == 0, checked.output
+    assert _raw_row(checked.output, "mri_stats_dir") == [
+        "mri_stats_dir",
+        "4",
+        f"patients {ids[3]}",
+    ]

@@ -63,6 +63,37 @@ def test_train_without_visits_says_so(tmp_path):
     assert "no visits table was given" in result.output
 
 
+def test_features_with_visits_writes_the_change_columns(tmp_path):
+    data, visits, out = tmp_path / "c.csv", tmp_path / "v.csv", tmp_path / "X.csv"
+    made = runner.invoke(
+        app, ["simulate", "-o", str(data), "--visits", str(visits), "--n", "60"]
+    )
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(
+        app,
+        ["features", "-c", "configs/at_w1.yaml", "-d", str(data)]
+        + ["--visits", str(visits), "-o", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    X = pd.read_csv(out).set_index("patient_id")
+    assert {
+        "change__bdnf_serum_ng_ml__delta",
+        "change__emg_mep_amp_mv__log_ratio",
+        "change__tep_n100_amp_uv__slope_per_week",
+        "early_improvement__pct_change",
+        "early_improvement__improved",
+    } <= set(X.columns)
+    # the w1 value minus baseline, for the patients measured at w1
+    base = pd.read_csv(data).set_index("patient_id")["bdnf_serum_ng_ml"]
+    table = pd.read_csv(visits)
+    w1 = table[table["visit"] == "w1"].set_index("patient_id")["bdnf_serum_ng_ml"]
+    expected = (w1 - base.reindex(w1.index)).dropna()
+    assert len(expected) > 30
+    np.testing.assert_allclose(
+        X.loc[expected.index, "change__bdnf_serum_ng_ml__delta"], expected, atol=1e-9
+    )
+
+
 @pytest.mark.slow
 def test_end_to_end_train_at_w1_then_score(tmp_path):
     import mlflow.pyfunc

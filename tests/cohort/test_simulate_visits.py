@@ -71,6 +71,22 @@ def test_single_session_change_follows_the_plasticity_trait(course):
     assert np.corrcoef(mep, plasticity[mep.index])[0, 1] > 0.2
 
 
+def test_bdnf_rises_over_the_first_two_weeks(course):
+    table, visits = course
+    base = table.set_index("patient_id")["bdnf_serum_ng_ml"]
+    rise = np.log(visits["bdnf_serum_ng_ml"] / visits["patient_id"].map(base))
+    by_visit = rise.groupby(visits["visit"]).mean()
+    assert abs(by_visit["s1"]) < 0.02  # not after one session
+    assert by_visit["s1"] < by_visit["w1"] < by_visit["w2"]
+    assert 0.015 < by_visit["w2"] < 0.1  # a rise of a few percent, not a jump
+    plasticity = pd.Series(
+        _draw(600, 11, 4, True).plasticity, index=table["patient_id"]
+    )
+    at_w2 = rise[visits["visit"] == "w2"].dropna()
+    r = np.corrcoef(at_w2, plasticity[visits.loc[at_w2.index, "patient_id"]])[0, 1]
+    assert r > 0.1  # larger in the more plastic
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

@@ -9,6 +9,7 @@ import pytest
 
 from predict import read_cohort, simulate_cohort
 from predict.cohort._contract import MODALITY_PREFIXES
+from predict.cohort._timepoint import cohort_for
 from predict.config import ExperimentConfig, parse_config
 from predict.exceptions import ConfigError, MissingModalityError, TrainingError
 from predict.features import (
@@ -20,6 +21,7 @@ from predict.features import (
     resolve_features,
 )
 from predict.features._registry import BuilderEntry
+from tests.cohort._visit_generator import generate
 from tests.features._patchy import MARKER_MODALITIES, patchy_cohort
 
 AUTO = ExperimentConfig(features="auto")
@@ -209,3 +211,82 @@ def test_files_that_give_no_markers_are_named_in_the_reason(tmp_path):
         "no patient has any fc_* value; fc_matrix_path named files but none gave "
         "markers"
     )
+
+
+def _with_visits(*drop: str):
+    """A cohort with visits of the tests' own generator (days 3, 10 and 21)."""
+    baseline, visits = generate(80, seed=1)
+    return read_cohort(baseline, visits=visits.drop(columns=list(drop)))
+
+
+def test_auto_at_a_prediction_time_adds_the_visit_builders():
+    cohort = _with_visits()
+    config = ExperimentConfig(features="auto", predict_at={"visit": "ses-d10"})
+    resolved = resolve_features(config, cohort_for(config, cohort))
+    assert list(resolved.used) == [
+        "clinical",
+        "tms_emg",
+        "rest_eeg",
+        "connectivity",
+        "change",
+        "early_improvement",
+    ]
+    assert set(resolved.left_out) == {"tms_eeg", "bdnf", "mri"}
+    X = build_features(config, cohort)
+    assert {"change__emg_sici_ratio__delta", "early_improvement__pct_change"} <= set(
+        X.columns
+    )
+
+
+@pytest.mark.parametrize(
+    ("drop", "day", "left_out"),
+    [
+        pytest.param(
+            (),
+            1,
+            {
+                "change": "no patient has a marker value at a visit up to the "
+                "prediction time",
+                "early_improvement": "no patient has a scale total at a visit up "
+                "to the prediction time",
+            },
+            id="before-the-first-visit",
+        ),
+        pytest.param(
+            ("emg_sici_ratio", "eeg_iaf_hz"),
+            10,
+            {
+                "change": "no patient has a marker value at a visit up to the "
+                "prediction time"
+            },
+            id="visits-without-markers",
+        ),
+        pytest.param(
+            ("madrs",),
+            10,
+            {
+                "early_improvement": "no patient has a scale total at a visit up "
+                "to the prediction time"
+            },
+            id="visits-without-scales",
+        ),
+    ],
+)
+def test_auto_leaves_out_visit_builders_with_nothing_to_read(drop, day, left_out):
+    config = ExperimentConfig(features="auto", predict_at={"day": day})
+    resolved = resolve_features(config, cohort_for(config, _with_visits(*drop)))
+    assert {n: r for n, r in resolved.left_out.items() if n in left_out} == left_out
+    visit_builders = {n for n, e in ENTRIES.items() if e.builder.reads_visits}
+    assert set(resolved.used) & visit_builders == visit_builders - set(left_out)
+
+
+def test_auto_with_visits_but_no_prediction_time_says_so():
+    resolved = resolve_features(AUTO, _with_visits())
+    assert resolved.left_out["change"] == "no predict_at"
+    assert resolved.left_out["early_improvement"] == "no predict_at"
+    assert "change (no predict_at), early_improvement (no predict_at)." in (
+        resolved.summary()
+    )
+    baseline_only = read_cohort(generate(80, seed=1)[0])
+    left_out = resolve_features(AUTO, baseline_only).left_out
+    assert set(left_out) == {"tms_eeg", "bdnf", "mri"}  # no visits: nothing to say
