@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,12 +20,7 @@ from predict.models._spec import ModelSpec, Task
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["SPLINE_LOGISTIC", "SplineBasis", "spline_basis"]
-
-#: Each fitted spline transformer's knots and boundary values, by transformer.
-_ARRAYS: weakref.WeakKeyDictionary[Any, tuple[Any, tuple[np.ndarray, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+__all__ = ["SPLINE_LOGISTIC", "SplineBasis"]
 
 
 class SplineBasis(TransformerMixin, BaseEstimator):
@@ -138,7 +132,7 @@ class SplineBasis(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, dtype=float, reset=False)
         pieces = []
         if self.spline_ is not None:
-            pieces.append(spline_basis(self.spline_, X[:, self.continuous_]))
+            pieces.append(self.spline_.transform(X[:, self.continuous_]))
         pieces.append(X[:, self.passthrough_])
         return np.hstack(pieces)[:, self._order]
 
@@ -167,85 +161,6 @@ class SplineBasis(TransformerMixin, BaseEstimator):
             else:
                 out.append(str(names[source]))
         return np.asarray(out, dtype=object)
-
-
-def spline_basis(spline: SplineTransformer, X: np.ndarray) -> np.ndarray:
-    """Return ``spline.transform(X)``, every column's basis at once.
-
-    For the fitted ``SplineTransformer`` that :class:`SplineBasis` makes
-    (linear extrapolation, no bias column, finite input): the same values,
-    computed by de Boor's recursion over all columns together instead of
-    one SciPy call per column, which dominates scoring a single patient.
-    For degree 1, every column is extrapolated from its own boundary knots,
-    as scikit-learn does for the first column only (scikit-learn 1.9 raises
-    ``degree`` to 2 inside its column loop, which moves the later columns'
-    boundaries).
-    """
-    knots, low, high, f_low, f_high, d_low, d_high = _spline_arrays(spline)
-    k = int(spline.degree)
-    n, p = X.shape
-    n_splines = knots.shape[1] - k - 1
-    x = np.clip(X, low, high)
-    columns = np.arange(p)
-    # the knot interval of each value, within the base interval's pieces
-    interval = (x[:, :, None] >= knots[None, :, :]).sum(axis=2) - 1
-    interval = np.clip(interval, k, knots.shape[1] - k - 2)
-    # de Boor: the k + 1 non-zero basis functions on each value's interval
-    basis = np.zeros((n, p, k + 1))
-    basis[..., 0] = 1.0
-    left = np.empty((n, p, k + 1))
-    right = np.empty((n, p, k + 1))
-    for j in range(1, k + 1):
-        left[..., j] = x - knots[columns, interval + 1 - j]
-        right[..., j] = knots[columns, interval + j] - x
-        saved = np.zeros((n, p))
-        for r in range(j):
-            temp = basis[..., r] / (right[..., r + 1] + left[..., j - r])
-            basis[..., r] = saved + right[..., r + 1] * temp
-            saved = left[..., j - r] * temp
-        basis[..., j] = saved
-    out = np.zeros((n, p, n_splines))
-    rows = np.arange(n)[:, None]
-    for r in range(k + 1):
-        out[rows, columns, interval - k + r] = basis[..., r]
-    # beyond the training range: the boundary splines continue linearly
-    edge = max(k, 2)
-    below, above = X < low, X > high
-    out[below] = 0.0
-    out[above] = 0.0
-    below_rows, below_cols = np.nonzero(below)
-    step = (X - low)[below_rows, below_cols, None]
-    out[below_rows, below_cols, :edge] = (
-        f_low[below_cols, :edge] + step * d_low[below_cols, :edge]
-    )
-    above_rows, above_cols = np.nonzero(above)
-    step = (X - high)[above_rows, above_cols, None]
-    out[above_rows, above_cols, -edge:] = (
-        f_high[above_cols, -edge:] + step * d_high[above_cols, -edge:]
-    )
-    return out[:, :, :-1].reshape(n, p * (n_splines - 1))
-
-
-def _spline_arrays(spline: SplineTransformer) -> tuple[np.ndarray, ...]:
-    """Return (and remember) the knots and boundary values of every column."""
-    bsplines = spline.bsplines_
-    cached = _ARRAYS.get(spline)
-    if cached is not None and cached[0] is bsplines:
-        return cached[1]
-    k = int(spline.degree)
-    knots = np.vstack([b.t for b in bsplines])
-    low, high = knots[:, k], knots[:, -k - 1]
-    arrays = (
-        knots,
-        low,
-        high,
-        np.vstack([b(v) for b, v in zip(bsplines, low, strict=True)]),
-        np.vstack([b(v) for b, v in zip(bsplines, high, strict=True)]),
-        np.vstack([b(v, nu=1) for b, v in zip(bsplines, low, strict=True)]),
-        np.vstack([b(v, nu=1) for b, v in zip(bsplines, high, strict=True)]),
-    )
-    _ARRAYS[spline] = (bsplines, arrays)
-    return arrays
 
 
 def _make(task: Task, seed: int) -> Pipeline:

@@ -107,43 +107,6 @@ def test_spline_basis_knots_fall_back_to_uniform_and_keep_binary_columns():
     assert np.isfinite(far).all()
 
 
-@pytest.mark.parametrize("degree", [1, 2, 3])
-@pytest.mark.parametrize("n_knots", [3, 5, 8])
-def test_vectorised_spline_basis_equals_sklearn(degree, n_knots):
-    """Inside, at and beyond the knots, every column as its own SplineTransformer.
-
-    Compared column by column: scikit-learn 1.9 raises ``degree`` 1 to 2 inside
-    its column loop, so its later columns of a degree-1 basis use other
-    boundaries than the first.
-    """
-    from sklearn.preprocessing import SplineTransformer
-
-    from predict.models._spline import spline_basis
-
-    rng = np.random.default_rng(n_knots * 10 + degree)
-    X = rng.normal(size=(200, 4))
-    X[:, 1] = np.exp(X[:, 1])  # skewed: quantile knots unevenly spaced
-    basis = SplineBasis(n_knots=n_knots, degree=degree).fit(X)
-    new = 2 * rng.normal(size=(300, 4))  # a third or so beyond the range
-    knots = basis.spline_.bsplines_[2].t
-    new[:3, 2] = knots[degree], knots[-degree - 1], knots[degree + 1]
-    got = spline_basis(basis.spline_, new)
-    width = got.shape[1] // 4
-    for j in range(4):
-        one = SplineTransformer(
-            n_knots=n_knots,
-            degree=degree,
-            knots=basis._knots(X)[:, [j]],
-            extrapolation="linear",
-            include_bias=False,
-        ).fit(X[:, [j]])
-        np.testing.assert_allclose(
-            got[:, j * width : (j + 1) * width], one.transform(new[:, [j]]), atol=1e-12
-        )
-    if degree > 1:
-        np.testing.assert_allclose(got, basis.spline_.transform(new), atol=1e-12)
-
-
 def test_hist_gradient_boosting_handles_missing_values():
     X, y = built_cohort(600, seed=2)
     X = X.copy()
