@@ -108,6 +108,29 @@ def test_code_in_mlmodel_is_refused_and_never_runs(
 
 
 @pytest.mark.parametrize(
+    "config",
+    [
+        pytest.param({"allow_raw_paths": True, "data_root": "/"}, id="data-root"),
+        pytest.param({"allow_raw_paths": False, "data_root": None}, id="changed"),
+        pytest.param({"allow_raw_paths": True, "data_root": None, "x": 1}, id="extra"),
+    ],
+)
+def test_mlmodel_config_other_than_saved_is_refused(bundle, config):
+    """A resealed ``config`` would widen the data root of MLflow's loader."""
+    _mlmodel(bundle, lambda s: s["flavors"]["python_function"].update(config=config))
+    write_manifest(bundle)  # resealed: no key in use
+    message = r"'MLmodel'.*python_function\.config"
+    with pytest.raises(BundleError, match=message):
+        load_bundle(bundle)
+    with pytest.raises(BundleError, match=message):
+        import mlflow.pyfunc
+
+        mlflow.pyfunc.load_model(str(bundle))
+    result = runner.invoke(app, ["verify", str(bundle)])
+    assert result.exit_code == 2 and "python_function.config" in result.output
+
+
+@pytest.mark.parametrize(
     ("tamper", "message"),
     [
         (
