@@ -329,7 +329,9 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
             except Exception as exc:  # a reader's library failing on odd data
                 raise RawFileError(
                     f"File '{path}' could not be turned into markers "
-                    f"({type(exc).__name__}: {str(exc)[:200]})."
+                    f"({type(exc).__name__}; the library's message, which can "
+                    f"quote the file, is not shown): expected a {RAW_LABELS[column]} "
+                    "file in one of the formats the cohort contract lists."
                 ) from exc
             _check_ranges(extraction, path)
             if not any(math.isfinite(v) for v in extraction.markers.values()):
