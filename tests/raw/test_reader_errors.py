@@ -75,3 +75,28 @@ def test_reader_errors_name_the_type_not_the_content(
     assert expected in message
     for part in (SECRET[:4], "Alice", "private", "diagnosis"):
         assert part not in message, message
+
+
+def test_cached_errors_name_the_file_and_reader_they_are_about(tmp_path, monkeypatch):
+    """Identical bytes under another name (or format) get their own error."""
+    monkeypatch.setattr(step, "_CACHE", {})
+    for name in ("c.csv", "c_other_patient.csv", "x.vhdr", "x-epo.fif"):
+        (tmp_path / name).write_text(CSV)
+    table = pd.DataFrame(
+        {
+            "fc_matrix_path": ["c.csv", "c_other_patient.csv"],
+            "tms_eeg_path": ["x.vhdr", "x-epo.fif"],
+        },
+        index=pd.Index(["P1", "P2"], name="patient_id"),
+    ).astype(object)
+    _, report = extract_markers(
+        table, RawOptions(on_error="missing"), base_dir=tmp_path
+    )
+    fc = dict(report.failed["fc_matrix_path"])
+    assert "c.csv'" in fc["P1"] and "c_other_patient.csv'" in fc["P2"]
+    assert "/c.csv'" not in fc["P2"]
+    assert fc["P2"] == fc["P1"].replace("c.csv", "c_other_patient.csv")
+    tms = dict(report.failed["tms_eeg_path"])
+    assert "x.vhdr'" in tms["P1"] and "continuous recording" in tms["P1"]
+    assert "x-epo.fif'" in tms["P2"] and "MNE epochs" in tms["P2"]
+    assert "x.vhdr" not in tms["P2"]
