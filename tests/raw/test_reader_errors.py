@@ -7,6 +7,12 @@ print that file's content in the error.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -100,3 +106,80 @@ def test_cached_errors_name_the_file_and_reader_they_are_about(tmp_path, monkeyp
     assert "x.vhdr'" in tms["P1"] and "continuous recording" in tms["P1"]
     assert "x-epo.fif'" in tms["P2"] and "MNE epochs" in tms["P2"]
     assert "x.vhdr" not in tms["P2"]
+
+
+_WIDE_PROBE = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # a safety net only
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from predict.raw import extract_markers
+column = sys.argv[2]
+table = pd.DataFrame({column: ["wide.csv"]},
+                     index=pd.Index(["P1"], name="patient_id")).astype(object)
+try:
+    extract_markers(table, base_dir=sys.argv[1])
+    message = ""
+except BaseException as exc:
+    message = f"{type(exc).__name__}: {exc}"
+with open("/proc/self/status") as status:  # this process's own peak
+    rss = int(next(x for x in status if x.startswith("VmHWM:")).split()[1]) / 1024
+print(json.dumps({"rss_mb": rss, "message": message}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("column", "mib"),
+    [("fc_matrix_path", 60), ("emg_trials_path", 15)],
+    ids=["connectivity", "emg"],
+)
+def test_a_one_line_table_under_the_size_limit_is_refused_in_bounded_memory(
+    tmp_path, column, mib
+):
+    """Millions of header cells: pandas needed 13.5 GB for 60 MiB."""
+    with (tmp_path / "wide.csv").open("wb") as handle:
+        for _ in range(mib):
+            handle.write(b"a," * (1 << 19))
+        handle.write(b"\n1\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    out = subprocess.run(
+        [sys.executable, "-c", _WIDE_PROBE, str(tmp_path), column],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "RawExtractionError" in result["message"]
+    assert "header line is longer than 1 MiB" in result["message"], result
+    assert result["rss_mb"] < 500
+
+
+@pytest.mark.parametrize(
+    ("column", "header", "lines", "message"),
+    [
+        ("fc_matrix_path", "a," * 3000 + "a", 2, "has 3001 columns"),
+        ("fc_matrix_path", "a,b", 100_001, "more than 100000 rows"),
+        ("fc_matrix_path", "a," * 1999 + "a", 2001, "4000000 values"),
+        ("emg_trials_path", "condition,isi_ms,mep_amp_mv" + ",x" * 62, 2, "65 col"),
+        ("emg_trials_path", "condition,isi_ms,mep_amp_mv", 100_001, "100000 rows"),
+    ],
+    ids=["wide", "long", "cells", "emg-wide", "emg-long"],
+)
+def test_tables_beyond_the_largest_sensible_shape_are_refused(
+    tmp_path, monkeypatch, column, header, lines, message
+):
+    monkeypatch.setattr(step, "_CACHE", {})
+    row = ",".join(["1"] * (header.count(",") + 1))
+    (tmp_path / "t.csv").write_text(header + "\n" + (row + "\n") * lines)
+    table = pd.DataFrame(
+        {column: ["t.csv"]}, index=pd.Index(["P1"], name="patient_id")
+    ).astype(object)
+    with pytest.raises(RawExtractionError, match=message):
+        extract_markers(table, RawOptions(), base_dir=tmp_path)
