@@ -129,7 +129,10 @@ def _load(
     try:
         img = nib.load(path)
     except Exception as exc:
-        raise RawFileError(f"Cannot read BOLD file '{path}': {exc}.") from exc
+        raise RawFileError(
+            f"Cannot read BOLD file '{path}' ({type(exc).__name__}): expected a "
+            "NIfTI image (.nii or .nii.gz)."
+        ) from exc
     if not isinstance(img, nib.Nifti1Image | nib.Nifti2Image):
         raise RawFileError(
             f"BOLD file '{path}' is a {type(img).__name__}: expected NIfTI."

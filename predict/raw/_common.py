@@ -8,7 +8,10 @@ from typing import Any
 
 from predict.exceptions import PredictError
 
-__all__ = ["Extraction", "RawFileError", "check_file"]
+__all__ = ["Extraction", "MAX_LINE_BYTES", "RawFileError", "check_file", "check_shape"]
+
+#: Longest line a raw text table may have (a header of 2,000 long ROI labels fits).
+MAX_LINE_BYTES = 1 << 20
 
 
 class RawFileError(PredictError, ValueError):
@@ -72,3 +75,64 @@ def check_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:
             f"{', '.join(repr(s) for s in suffixes)}."
         )
     return path
+
+
+def check_shape(
+    path: Path,
+    source: str,
+    *,
+    sep: str,
+    max_columns: int,
+    max_rows: int,
+    max_cells: int,
+) -> None:
+    """Refuse a text table too wide or too long before a parser allocates it.
+
+    The file is streamed line by line, each read bounded by
+    :data:`MAX_LINE_BYTES`, so a 60 MiB single-line file costs one megabyte,
+    not the gigabytes pandas needs for millions of columns. Columns are
+    counted from the header's separators (a bound: quoted separators count).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The table.
+    source : str
+        How messages name the file (``"Connectivity file '...'"``).
+    sep : str
+        The column separator.
+    max_columns, max_rows, max_cells : int
+        The largest header width, number of data lines and their product.
+
+    Raises
+    ------
+    RawFileError
+        Naming the bound exceeded (never the file's content).
+    """
+    with path.open("rb") as handle:
+        header = handle.readline(MAX_LINE_BYTES + 1)
+        if len(header) > MAX_LINE_BYTES:
+            raise RawFileError(
+                f"{source}: its header line is longer than {MAX_LINE_BYTES >> 20} "
+                f"MiB: expected at most {max_columns} columns of labels."
+            )
+        columns = header.count(sep.encode()) + 1
+        if columns > max_columns:
+            raise RawFileError(
+                f"{source} has {columns} columns: expected at most {max_columns}."
+            )
+        rows = 0
+        for line in iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""):
+            rows += 1
+            if len(line) > MAX_LINE_BYTES:
+                raise RawFileError(
+                    f"{source}: line {rows + 1} is longer than "
+                    f"{MAX_LINE_BYTES >> 20} MiB: expected at most {max_columns} "
+                    "values a line."
+                )
+            if rows > max_rows or rows * columns > max_cells:
+                raise RawFileError(
+                    f"{source} has more than {min(max_rows, max_cells // columns)} "
+                    f"rows of {columns} columns: expected at most {max_rows} rows "
+                    f"and {max_cells} values."
+                )

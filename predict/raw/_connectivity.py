@@ -11,9 +11,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from predict.raw._common import Extraction, RawFileError, check_file
+from predict.raw._common import Extraction, RawFileError, check_file, check_shape
 
 __all__ = ["ConnectivityOptions", "extract_connectivity"]
+
+#: Most ROIs a connectivity table may have (Schaefer-1000 twice over).
+MAX_ROIS = 2000
 
 #: File endings read by :func:`extract_connectivity`.
 SUFFIXES = (".csv", ".tsv", ".npy")
@@ -181,6 +184,15 @@ def _read(path: Path) -> tuple[list[str], np.ndarray]:
     if path.suffix.lower() == ".npy":
         return _read_npy(path)
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    # A parcellation of 2,000 ROIs (and a label column), or ROI time series.
+    check_shape(
+        path,
+        f"Connectivity file '{path}'",
+        sep=sep,
+        max_columns=MAX_ROIS + 1,
+        max_rows=100_000,
+        max_cells=4_000_000,
+    )
     try:
         frame = pd.read_csv(path, sep=sep)
     except (ValueError, OSError, UnicodeDecodeError) as exc:

@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from predict.exceptions import UsageError
-from predict.raw._common import Extraction, RawFileError, check_file
+from predict.raw._common import Extraction, RawFileError, check_file, check_shape
 
 __all__ = ["CONDITIONS", "EmgOptions", "extract_emg", "write_emg"]
 
@@ -244,6 +244,9 @@ def _means(markers: Mapping[str, float]) -> dict[str, float]:
 
 def _read(path: Path, source: str) -> pd.DataFrame:
     """Read the trial table, lower-case its column names and check required ones."""
+    check_shape(
+        path, source, sep=",", max_columns=64, max_rows=100_000, max_cells=2_000_000
+    )
     try:
         frame = pd.read_csv(path)
     except (ValueError, OSError, UnicodeDecodeError) as exc:

@@ -140,7 +140,7 @@ def read_stats(path: str | Path) -> tuple[dict[str, tuple[float, str]], pd.DataF
     except (ValueError, pd.errors.ParserError) as exc:
         raise RawFileError(
             f"FreeSurfer stats file '{path}': the table does not match its "
-            f"'# ColHeaders' ({len(headers)} columns): {exc}."
+            f"'# ColHeaders' ({len(headers)} columns; {type(exc).__name__})."
         ) from exc
     if len(rows) and table.isna().all(axis=1).any():
         raise RawFileError(

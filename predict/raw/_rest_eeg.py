@@ -194,8 +194,8 @@ def _read(path: Path, options: RestEegOptions) -> tuple[mne.io.BaseRaw, str, flo
             raw = mne.io.read_raw_fif(path, preload=True, verbose="error")
     except (OSError, ValueError, RuntimeError, KeyError, IndexError) as exc:
         raise RawFileError(
-            f"Cannot read resting EEG file '{path}': {exc}. Expected a readable "
-            f"BrainVision, EDF or MNE raw FIF recording."
+            f"Cannot read resting EEG file '{path}' ({type(exc).__name__}). "
+            "Expected a readable BrainVision, EDF or MNE raw FIF recording."
         ) from exc
     honour_bad(raw)  # Comment/BAD_segment is left out of the spectra
     eeg, _ = eeg_channels(raw.info)

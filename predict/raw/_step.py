@@ -192,7 +192,9 @@ class RawReport:
         return text + "."
 
 
-_CACHE: dict[tuple[str, str], Extraction | RawFileError] = {}
+# (content digest, reader format, column and options) -> markers, or the error
+# with the file it was raised for (re-labelled for an identical copy).
+_CACHE: dict[tuple[str, str, str], Extraction | tuple[RawFileError, Path]] = {}
 _DIGESTS: dict[tuple[tuple[str, int, int, int], ...], str] = {}
 
 
@@ -283,7 +285,9 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
     limit = getattr(options.max_mb, key_)
     check_size(path, companions(path), limit, key_, RAW_LABELS[column])
     sub = getattr(options, key_)
-    key = (file_digest(path), f"{column}:{sub.model_dump_json()}")
+    # The same bytes read as another format (.vhdr, -epo.fif) are another file.
+    form = "".join(path.suffixes[-2:]).lower()
+    key = (file_digest(path), form, f"{column}:{sub.model_dump_json()}")
     if key not in _CACHE:
         try:
             try:
@@ -293,7 +297,9 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
             except Exception as exc:  # a reader's library failing on odd data
                 raise RawFileError(
                     f"File '{path}' could not be turned into markers "
-                    f"({type(exc).__name__}: {str(exc)[:200]})."
+                    f"({type(exc).__name__}; the library's message, which can "
+                    f"quote the file, is not shown): expected a {RAW_LABELS[column]} "
+                    "file in one of the formats the cohort contract lists."
                 ) from exc
             _check_ranges(extraction, path)
             if not any(math.isfinite(v) for v in extraction.markers.values()):
@@ -302,12 +308,15 @@ def _extract(column: str, path: Path, options: RawOptions) -> Extraction:
                     "is empty, flat or not finite."
                 )
         except RawFileError as exc:  # a bad file stays bad: not read again
-            _CACHE[key] = exc
+            _CACHE[key] = (exc, path)
             raise
         _CACHE[key] = extraction
     cached = _CACHE[key]
-    if isinstance(cached, RawFileError):
-        raise cached
+    if isinstance(cached, tuple):  # named for this file, not its identical twin
+        error, first = cached
+        if first == path:
+            raise error
+        raise RawFileError(str(error).replace(f"'{first}'", f"'{path}'")) from None
     return cached
 
 

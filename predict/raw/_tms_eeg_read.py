@@ -185,8 +185,8 @@ def _read_fif(path: Path) -> TrialData:
         raise
     except Exception as exc:  # MNE raises many types for a broken file
         raise RawFileError(
-            f"File '{path}' could not be read as MNE epochs ({exc}): expected a "
-            "file written by mne.Epochs.save."
+            f"File '{path}' could not be read as MNE epochs "
+            f"({type(exc).__name__}): expected a file written by mne.Epochs.save."
         ) from exc
 
 
@@ -204,7 +204,9 @@ def _read_continuous(
         raw = reader(path, preload=False, verbose="error")
     except Exception as exc:  # MNE raises many types for a broken file
         raise RawFileError(
-            f"File '{path}' could not be read as a continuous recording ({exc})."
+            f"File '{path}' could not be read as a continuous recording "
+            f"({type(exc).__name__}): expected a BrainVision header (.vhdr, with "
+            "its .vmrk and .eeg beside it) or an EDF file."
         ) from exc
     honour_bad(raw)  # Comment/BAD_segment: epochs overlapping it are dropped
     descriptions = sorted(set(raw.annotations.description))
@@ -233,7 +235,9 @@ def _read_continuous(
         )
     except Exception as exc:  # a truncated data file fails only here
         raise RawFileError(
-            f"File '{path}' could not be epoched around its pulses ({exc})."
+            f"File '{path}' could not be epoched around its pulses "
+            f"({type(exc).__name__}): expected a complete data file with the "
+            "samples its header declares."
         ) from exc
     trials = _from_epochs(path, epochs, len(events))
     factors, declared, volts = unit_factors(
@@ -263,7 +267,9 @@ def _read_npz(path: Path) -> TrialData:
         raise
     except Exception as exc:  # zip, pickle and dtype errors
         raise RawFileError(
-            f"File '{path}' could not be read as a .npz TMS-EEG recording ({exc})."
+            f"File '{path}' could not be read as a .npz TMS-EEG recording "
+            f"({type(exc).__name__}): expected numpy.savez arrays "
+            f"{', '.join(map(repr, NPZ_KEYS))}, without pickles."
         ) from exc
     if data.ndim != 3 or 0 in data.shape:
         raise RawFileError(

@@ -37,7 +37,12 @@ import yaml
 from predict._atomic import atomic_path
 from predict.cohort._contract import NOT_INPUT, spec_for
 from predict.exceptions import HarmonizationWarning, IgnoredModalityWarning
-from predict.scoring._manifest import BundleError, verify_bundle, write_manifest
+from predict.scoring._manifest import (
+    MODEL_CONFIG,
+    BundleError,
+    verify_bundle,
+    write_manifest,
+)
 from predict.scoring._metadata import read_metadata, read_oof
 
 if TYPE_CHECKING:
@@ -248,7 +253,7 @@ def _save_mlflow_model(target: Path, data: Path, result: ExperimentResult) -> No
             input_example=example,
             pip_requirements=[f"rtms-predict=={__version__}"],
             # defaults a server may override (predict.scoring._pyfunc)
-            model_config={"allow_raw_paths": True, "data_root": None},
+            model_config=dict(MODEL_CONFIG),
         )
 
 

@@ -8,7 +8,8 @@ is provably the one that was trained with the key.
 
 :func:`verify_bundle` runs before anything of a bundle is parsed: an extra,
 missing or changed file, a symlink, an ``MLmodel`` naming another loader
-module, other flavours or ``code`` paths (which MLflow would import), or a
+module, other flavours or ``code`` paths (which MLflow would import), a
+``config`` other than the one saved (which MLflow hands to the loader), or a
 bad signature is a :class:`BundleError` naming the file.
 """
 
@@ -31,6 +32,7 @@ __all__ = [
     "KEY_VARIABLE",
     "LOADER_MODULE",
     "MANIFEST",
+    "MODEL_CONFIG",
     "bounded_json",
     "bundle_key",
     "verify_bundle",
@@ -40,6 +42,9 @@ __all__ = [
 MANIFEST = "manifest.json"
 #: The module ``MLmodel`` must name: the pyfunc loader that unpickles nothing.
 LOADER_MODULE = "predict.scoring._pyfunc"
+#: The ``python_function.config`` save writes (defaults a server overrides);
+#: any other would reach the loader unchecked (``data_root: /``), so is refused.
+MODEL_CONFIG: dict[str, Any] = {"allow_raw_paths": True, "data_root": None}
 #: Environment variable holding the signing key, read by the command line.
 KEY_VARIABLE = "RTMS_BUNDLE_KEY"
 
@@ -198,6 +203,12 @@ def _check_mlmodel(root: Path) -> None:
         raise BundleError(
             f"Bundle file 'MLmodel' of '{root}' declares code paths or a pickled "
             "python_model, which MLflow would import or unpickle. Refusing the bundle."
+        )
+    if pyfunc.get("config", MODEL_CONFIG) != MODEL_CONFIG:
+        raise BundleError(
+            f"Bundle file 'MLmodel' of '{root}' sets python_function.config to "
+            f"other values than save writes ({MODEL_CONFIG}): MLflow's loader would "
+            "use them (a wider data root). Refusing the bundle."
         )
     if pyfunc.get("data") != "data/bundle":
         raise BundleError(

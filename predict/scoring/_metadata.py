@@ -2,7 +2,9 @@
 
 A bundle may come from someone else: its metadata is parsed with a size
 bound and validated by a pydantic schema (bounded lengths, finite numbers, a
-threshold in [0, 1]); a malformed field is a :class:`BundleError` naming it.
+threshold in [0, 1], numbers that are JSON numbers, never text), including
+the fields scoring reads (``features``, ``predict_at``, ``visit_columns``);
+a malformed field is a :class:`BundleError` naming it.
 Fields this schema does not know are kept as they are (newer bundles may add
 some) but never interpreted.
 """
@@ -21,32 +23,69 @@ from predict.scoring._manifest import BundleError, bounded_json
 __all__ = ["read_metadata", "read_oof"]
 
 _Name = Annotated[str, Field(max_length=256)]
-_Finite = Annotated[float, Field(allow_inf_nan=False)]
+# Numbers are strict: JSON text ("0.5") or a boolean is not a number here.
+_Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+_Float = Annotated[float, Field(strict=True)]
+_Count = Annotated[int, Field(strict=True, ge=0, le=10**9)]
+_Probability = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 _MAX_ITEMS = 10_000
 _MAX_OOF_BYTES = 64 << 20
+
+
+class _LeftOut(BaseModel):
+    """A builder left out at training: scoring recognises its columns."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    reason: Annotated[str, Field(max_length=2000)]
+    label: _Name
+    prefix: _Name | None = None
+    columns: list[_Name] = Field(default=[], max_length=_MAX_ITEMS)
+
+
+class _Features(BaseModel):
+    """``ResolvedFeatures.to_dict()``: the builders used and left out."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    requested: _Name
+    used: list[_Name] = Field(max_length=1000)
+    left_out: dict[_Name, _LeftOut] = Field(default={}, max_length=1000)
+
+
+class _TimePoint(BaseModel):
+    """``TimePoint.to_dict()``: when the model predicts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: _Finite
+    visit: _Name | None = None
 
 
 class _Metadata(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    format: int = Field(ge=1, le=1)
+    format: int = Field(strict=True, ge=1, le=1)
     name: _Name
     package_version: _Name
     task: Literal["binary", "regression"]
     target: _Name
     headline: _Name
-    threshold: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None
+    threshold: _Probability | None
     final_params: dict[_Name, Any] = Field(max_length=1000)
-    metrics: dict[_Name, dict[_Name, float | None]] = Field(max_length=1000)
-    permutation_p: Annotated[float, Field(ge=0, le=1)] | None = None
-    n_patients: int = Field(ge=0, le=10**9)
-    n_excluded: int = Field(ge=0, le=10**9)
+    metrics: dict[_Name, dict[_Name, _Float | None]] = Field(max_length=1000)
+    permutation_p: _Probability | None = None
+    n_patients: _Count
+    n_excluded: _Count
     fingerprint: _Name
     primary_scale: _Name | None = None
     modalities: list[_Name] = Field(max_length=100)
     sites: list[_Name] = Field(max_length=_MAX_ITEMS)
     training_ranges: dict[_Name, tuple[_Finite, _Finite]] = Field(max_length=_MAX_ITEMS)
     input_columns: list[_Name] = Field(max_length=_MAX_ITEMS)
+    features: _Features | None = None
+    predict_at: _TimePoint | None = None
+    visit_columns: list[_Name] = Field(default=[], max_length=_MAX_ITEMS)
     config: dict[_Name, Any]
 
     @field_validator("config")

@@ -203,8 +203,9 @@ def test_a_reader_crash_is_a_bad_file_and_clears_the_modality(tmp_path, monkeypa
         {"emg_trials_path": ["p1.csv"], "emg_sici_ratio": [0.7]},
         index=pd.Index(["P1"], name="patient_id"),
     )
-    with pytest.raises(RawExtractionError, match=r"ZeroDivisionError: flat channels"):
+    with pytest.raises(RawExtractionError, match=r"\(ZeroDivisionError;") as err:
         extract_markers(table, base_dir=tmp_path)
+    assert "flat channels" not in str(err.value)  # a library's text can quote data
     filled, report = extract_markers(
         table, RawOptions(on_error="missing"), base_dir=tmp_path
     )

@@ -108,6 +108,29 @@ def test_code_in_mlmodel_is_refused_and_never_runs(
 
 
 @pytest.mark.parametrize(
+    "config",
+    [
+        pytest.param({"allow_raw_paths": True, "data_root": "/"}, id="data-root"),
+        pytest.param({"allow_raw_paths": False, "data_root": None}, id="changed"),
+        pytest.param({"allow_raw_paths": True, "data_root": None, "x": 1}, id="extra"),
+    ],
+)
+def test_mlmodel_config_other_than_saved_is_refused(bundle, config):
+    """A resealed ``config`` would widen the data root of MLflow's loader."""
+    _mlmodel(bundle, lambda s: s["flavors"]["python_function"].update(config=config))
+    write_manifest(bundle)  # resealed: no key in use
+    message = r"'MLmodel'.*python_function\.config"
+    with pytest.raises(BundleError, match=message):
+        load_bundle(bundle)
+    with pytest.raises(BundleError, match=message):
+        import mlflow.pyfunc
+
+        mlflow.pyfunc.load_model(str(bundle))
+    result = runner.invoke(app, ["verify", str(bundle)])
+    assert result.exit_code == 2 and "python_function.config" in result.output
+
+
+@pytest.mark.parametrize(
     ("tamper", "message"),
     [
         (
@@ -182,6 +205,23 @@ def test_hmac_signature_proves_the_key(trained, saved, tmp_path, monkeypatch):
         ),
         (lambda m: json.dumps({**m, "threshold": float("nan")}), r"field 'threshold'"),
         (lambda m: json.dumps({**m, "threshold": "high"}), r"field 'threshold'"),
+        (lambda m: json.dumps({**m, "threshold": "0.5"}), r"field 'threshold'"),
+        (lambda m: json.dumps({**m, "n_patients": "60"}), r"field 'n_patients'"),
+        (lambda m: json.dumps({**m, "features": [1]}), r"field 'features'"),
+        (
+            lambda m: json.dumps({**m, "features": {**m["features"], "used": [1]}}),
+            r"field 'features.used.0'",
+        ),
+        (lambda m: json.dumps({**m, "predict_at": 5}), r"field 'predict_at'"),
+        (
+            lambda m: json.dumps({**m, "predict_at": {"visit": "3"}}),
+            r"field 'predict_at.day'",
+        ),
+        (
+            lambda m: json.dumps({**m, "predict_at": {"day": "7"}}),
+            r"field 'predict_at.day'",
+        ),
+        (lambda m: json.dumps({**m, "visit_columns": "day"}), r"field 'visit_columns'"),
         (lambda m: json.dumps({**m, "task": "survival"}), r"field 'task'"),
         (
             lambda m: json.dumps({**m, "training_ranges": {"age": "wide"}}),
@@ -208,6 +248,14 @@ def test_hmac_signature_proves_the_key(trained, saved, tmp_path, monkeypatch):
         "long-int",
         "nan-threshold",
         "text-threshold",
+        "quoted-threshold",
+        "quoted-count",
+        "features-list",
+        "features-used",
+        "predict-at-number",
+        "predict-at-no-day",
+        "predict-at-text-day",
+        "visit-columns",
         "task",
         "ranges",
         "sites",

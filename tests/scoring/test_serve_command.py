@@ -145,3 +145,81 @@ def test_score_command_contains_paths_unless_the_root_is_widened(bundle, tmp_pat
     assert "m.csv" not in refused.output
     widened = CliRunner().invoke(app, [*command, *out, "--data-root", str(tmp_path)])
     assert widened.exit_code == 0, widened.output
+
+
+def _asgi_post(app, chunks: list[bytes], headers: dict[str, str]) -> tuple:
+    """POST ``chunks`` to ``/invocations`` of an ASGI app; return status, body, reads.
+
+    Each chunk is one ``http.request`` message, as a server delivers a body
+    sent with ``Transfer-Encoding: chunked`` (no ``Content-Length``).
+    """
+    import asyncio
+
+    pending = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    reads = 0
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        nonlocal reads
+        if not pending:
+            return {"type": "http.disconnect"}
+        reads += 1
+        return pending.pop(0)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/invocations",
+        "raw_path": b"/invocations",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    start = "http.response.start"
+    status = next(m["status"] for m in sent if m["type"] == start)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] != start)
+    return status, json.loads(body), reads
+
+
+def test_serving_errors_do_not_echo_the_request_and_chunked_bodies_are_bounded(
+    bundle,
+):
+    from predict.scoring._serve import MAX_REQUEST_BYTES, serving_app
+
+    app = serving_app(bundle)
+    json_type = {"Content-Type": "application/json"}
+    for body, content_type in (
+        (b'{not json, "ssn": "123-45-6789"', "application/json"),
+        (b"\xff,ssn\n123-45-6789,1\n", "text/csv"),  # not UTF-8
+    ):
+        status, answer, _ = _asgi_post(app, [body], {"Content-Type": content_type})
+        assert status == 400 and set(answer) == {"error_code", "message"}
+        assert "123-45-6789" not in answer["message"], answer
+        assert "Input:" not in answer["message"]
+    frame = _rows()
+    valid = json.dumps(
+        {"dataframe_split": json.loads(frame.to_json(orient="split", index=False))}
+    ).encode()
+    halves = [valid[: len(valid) // 2], valid[len(valid) // 2 :]]
+    status, answer, _ = _asgi_post(app, halves, json_type)  # chunked, small: served
+    assert status == 200 and len(answer["predictions"]) == 2
+    mib = b" " * (1 << 20)
+    chunks = [b"{", *[mib] * (MAX_REQUEST_BYTES // len(mib) + 24)]
+    status, answer, reads = _asgi_post(app, chunks, json_type)
+    assert status == 413 and answer["error_code"] == "REQUEST_TOO_LARGE"
+    assert reads <= MAX_REQUEST_BYTES // len(mib) + 2  # refused while streaming
+    declared = {**json_type, "Content-Length": str(MAX_REQUEST_BYTES + 1)}
+    status, answer, reads = _asgi_post(app, [b"{}"], declared)
+    assert status == 413 and reads == 0
