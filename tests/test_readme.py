@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,25 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 RUN = {"bash", "python"}
+#: Options naming a file or folder a README command writes, per subcommand
+#: ("*": every subcommand).
+OUTPUT_OPTIONS = {
+    "*": {"--out", "-o"},
+    "simulate": {"--truth", "--raw", "--visits"},
+    "experiment": {"--report", "--models-dir"},
+    "train": {"--models-dir"},
+}
+#: Options whose value is a folder (checked through a file inside it).
+FOLDER_OPTIONS = {"--raw", "--report", "--models-dir"}
+#: Shell tokens that end one command and start the next.
+SEPARATORS = {";", "&&", "||", "|", "&"}
+#: A Python call writing to a literal path: ``x.to_csv("a.csv")``,
+#: ``open("a.txt", "w")``, ``Path("a.txt").write_text(...)``.
+PYTHON_WRITES = re.compile(
+    r"\.(?:to_csv|to_json|to_parquet|to_html|savefig)\(\s*[\"']([^\"']+)[\"']"
+    r"|open\(\s*[\"']([^\"']+)[\"']\s*,\s*[\"'][wax]"
+    r"|Path\(\s*[\"']([^\"']+)[\"']\s*\)\.write_(?:text|bytes)\("
+)
 #: What the copy's configs are cut to (the README's commands are unchanged).
 QUICK = {
     "tuning": {"n_trials": 2},
@@ -44,6 +64,74 @@ QUICK = {
 def blocks(text: str) -> list[tuple[str, str]]:
     """Return the README's fenced blocks as (language, code), in order."""
     return [(m.group(1), m.group(2)) for m in FENCE.finditer(text)]
+
+
+def _commands(code: str) -> list[list[str]]:
+    """Split a bash block into commands (lists of tokens), comments dropped."""
+    commands: list[list[str]] = []
+    for line in code.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        command: list[str] = []
+        for token in lexer:
+            if token in SEPARATORS:
+                commands.append(command)
+                command = []
+            else:
+                command.append(token)
+        commands.append(command)
+    return [command for command in commands if command]
+
+
+def _rtms_outputs(tokens: list[str]) -> set[str]:
+    """What ``rtms-predict SUBCOMMAND ...`` writes: named outputs and defaults."""
+    subcommand = tokens[1] if len(tokens) > 1 else ""
+    options = OUTPUT_OPTIONS["*"] | OUTPUT_OPTIONS.get(subcommand, set())
+    given: dict[str, str] = {}
+    for i, token in enumerate(tokens[2:], start=2):
+        name, equals, value = token.partition("=")
+        if not equals and i + 1 < len(tokens):
+            value = tokens[i + 1]
+        if name.startswith("-") and value:
+            given[name] = value
+    written = set()
+    for name, value in given.items():
+        if name in options:
+            written.add(f"{value}/file" if name in FOLDER_OPTIONS else value)
+    if subcommand == "simulate" and not {"--out", "-o"} & given.keys():
+        written.add("data/cohort.csv")
+    if subcommand in ("train", "experiment"):
+        models = given.get("--models-dir", "models")
+        config = given.get("--config", given.get("-c", "x"))
+        written.add(f"{models}/{given.get('--name', Path(config).stem)}/MLmodel")
+        if "--tracking-uri" not in given:  # the default SQLite store
+            written |= {"mlflow.db", "mlartifacts/1/file"}
+    return written
+
+
+def written_files(language: str, code: str) -> set[str]:
+    """Return the paths a README block writes, relative to where it runs.
+
+    For ``bash``: every ``rtms-predict`` output option (``--out``,
+    ``simulate``'s ``--truth``, ``--raw`` and ``--visits``, ...), the bundle
+    and tracking store ``train`` and ``experiment`` write by default, the
+    target of each ``>``/``>>`` redirect and of ``tee``. For ``python``:
+    literal paths given to ``to_csv``-like methods, ``open(..., "w")`` and
+    ``Path(...).write_text``. Folders are given as a file inside them.
+    """
+    if language == "python":
+        return {"".join(match) for match in PYTHON_WRITES.findall(code)}
+    written: set[str] = set()
+    for tokens in _commands(code):
+        for i, token in enumerate(tokens[:-1]):
+            if token in (">", ">>", "2>", "&>"):
+                written.add(tokens[i + 1])
+        if tokens[0] == "tee":
+            written |= {token for token in tokens[1:] if not token.startswith("-")}
+        if tokens[0] == "rtms-predict":
+            written |= _rtms_outputs(tokens)
+    written.discard("/dev/null")
+    return written
 
 
 def demo_steps(makefile: str) -> list[str]:
@@ -84,10 +172,54 @@ def test_runnable_blocks_have_no_placeholders():
         assert "example.org" not in code and "<id>" not in code.split("#")[0], code
 
 
+def test_written_files_finds_outputs_options_redirects_and_python_writes():
+    bash = (
+        "rtms-predict simulate --n 20 --truth t.csv --raw raw_dir\n"
+        "rtms-predict qc c.csv --out qc.html -c configs/x.yaml  # a comment > no\n"
+        "rtms-predict score -m models/a -d c.csv -o s.json && echo hi > log.txt\n"
+        "rtms-predict train --config configs/b.yaml --data c.csv "
+        "--tracking-uri sqlite:///t.db | tee train.log\n"
+        "rtms-predict validate c.csv > /dev/null\n"
+    )
+    assert written_files("bash", bash) == {
+        "data/cohort.csv",
+        "t.csv",
+        "raw_dir/file",
+        "qc.html",
+        "s.json",
+        "log.txt",
+        "models/b/MLmodel",
+        "train.log",
+    }
+    python = (
+        'table.to_csv("a.csv", index=False)\n'
+        'with open("b.txt", "w") as f:\n    pass\n'
+        'Path("c.json").write_text("{}")\n'
+        'read_csv("not_written.csv")\n'
+    )
+    assert written_files("python", python) == {"a.csv", "b.txt", "c.json"}
+
+
 def test_readme_outputs_are_git_ignored():
-    ignored = (ROOT / ".gitignore").read_text().splitlines()
-    for name in ("new_patients.csv", "scores.csv", "scores.json", "report.html"):
-        assert name in ignored, name
+    steps = demo_steps((ROOT / "Makefile").read_text())
+    runnable = [("bash", step) for step in steps] + [
+        (language, code)
+        for language, code in blocks(README.read_text())
+        if language in RUN
+    ]
+    written = set().union(*(written_files(*block) for block in runnable))
+    assert {"qc.html", "scores.csv", "data/features.csv", "mlflow.db"} <= written
+    checked = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin", "-z"],
+        cwd=ROOT,
+        input="\0".join(sorted(written)),
+        capture_output=True,
+        text=True,
+    )
+    ignored = set(filter(None, checked.stdout.split("\0")))
+    assert not written - ignored, (
+        f"the README and demo write these, not git-ignored: {sorted(written - ignored)}"
+    )
 
 
 def test_demo_steps_are_read_from_the_makefile():
