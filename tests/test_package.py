@@ -52,6 +52,26 @@ def test_import_is_light():
     assert out.stdout.strip() == "[]"
 
 
+def test_validate_imports_only_what_it_uses(tmp_path):
+    # validate's wall time is mostly imports: no readers, models or tracking
+    path = tmp_path / "cohort.csv"
+    predict.simulate_cohort(60, seed=0).to_csv(path, index=False)
+    code = (
+        "import sys\n"
+        "from predict.cli import main\n"
+        f"sys.argv = ['rtms-predict', 'validate', {str(path)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code\n"
+        "heavy = {'predict.raw', 'predict.harmonize', 'predict.config', 'scipy', "
+        "'sklearn', 'mlflow', 'xgboost', 'mne', 'matplotlib', 'optuna', 'yaml'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "follows the cohort contract" in out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_unknown_attribute():
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         predict.nope  # noqa: B018

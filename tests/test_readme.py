@@ -13,9 +13,11 @@ then every fenced ``bash`` and ``python`` block of the README, in order:
 - ``console``, ``yaml`` and ``text`` blocks are shown, not run (the README's
   HTML comment at its top says so).
 
-To bound the runtime, the copy's ``configs/*.yaml`` get few tuning trials,
-bootstrap resamples and permutations (the commands stay as written). The
-fast tests check the README against the repository without running it.
+To bound the runtime, the copy's ``configs/*.yaml`` get few tuning trials
+(for ``auto`` and ``select``: few per candidate family, whose own trials
+override ``tuning.n_trials``), bootstrap resamples and permutations (the
+commands stay as written). The fast tests check the README against the
+repository without running it, and that the cut configs are cut.
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+
+from predict.config import parse_config
+from predict.models import DEFAULT_CANDIDATES, ENSEMBLES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -59,6 +65,8 @@ QUICK = {
     "tuning": {"n_trials": 2},
     "evaluation": {"n_bootstrap": 50, "n_permutations": 5},
 }
+#: Trials per study of each candidate family of ``auto`` and ``select`` there.
+QUICK_CANDIDATE_TRIALS = 2
 
 
 def blocks(text: str) -> list[tuple[str, str]]:
@@ -132,6 +140,31 @@ def written_files(language: str, code: str) -> set[str]:
             written |= _rtms_outputs(tokens)
     written.discard("/dev/null")
     return written
+
+
+def quick_config(document: dict[str, Any]) -> dict[str, Any]:
+    """Return a config document cut to :data:`QUICK`, the input unchanged.
+
+    An ``auto`` or ``select`` model gets its candidates (the default families
+    when it lists none) with :data:`QUICK_CANDIDATE_TRIALS` trials each, their
+    fixed parameters kept.
+    """
+    quick = dict(document)
+    for key, values in QUICK.items():
+        quick[key] = {**(document.get(key) or {}), **values}
+    model = document.get("model") or {}
+    if model.get("name") in ENSEMBLES:
+        candidates = model.get("candidates") or list(DEFAULT_CANDIDATES)
+        if isinstance(candidates, list):
+            candidates = dict.fromkeys(candidates)
+        quick["model"] = {
+            **model,
+            "candidates": {
+                name: {**(options or {}), "n_trials": QUICK_CANDIDATE_TRIALS}
+                for name, options in candidates.items()
+            },
+        }
+    return quick
 
 
 def demo_steps(makefile: str) -> list[str]:
@@ -222,6 +255,55 @@ def test_readme_outputs_are_git_ignored():
     )
 
 
+def _trials_per_family(document: dict[str, Any]) -> dict[str, int]:
+    """Each tuned family's Optuna trials per study, as training reads them."""
+    config = parse_config(document)
+    if config.model.name not in ENSEMBLES:
+        return {config.model.name: config.tuning.n_trials}
+    if not config.model.candidates:
+        return dict(DEFAULT_CANDIDATES)
+    return {
+        name: candidate.n_trials or config.tuning.n_trials
+        for name, candidate in config.model.candidates.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "config", sorted(p.name for p in (ROOT / "configs").glob("*.yaml"))
+)
+def test_quick_configs_cut_every_familys_trials(config):
+    document = yaml.safe_load((ROOT / "configs" / config).read_text())
+    quick = quick_config(document)
+    assert quick_config(document) == quick and document != quick  # input unchanged
+    full = _trials_per_family(document)
+    cut = _trials_per_family(quick)
+    assert cut.keys() == full.keys()  # the same families, fewer trials
+    assert max(cut.values()) <= QUICK["tuning"]["n_trials"], cut
+    evaluation = parse_config(quick).evaluation
+    assert evaluation.n_bootstrap == 50 and evaluation.n_permutations == 5
+
+
+@pytest.mark.parametrize(
+    "candidates",
+    [
+        pytest.param(None, id="default-families"),
+        pytest.param(["elastic_net", "xgboost"], id="list"),
+        pytest.param({"elastic_net": {"params": {"l1_ratio": 0.5}}}, id="params"),
+    ],
+)
+def test_quick_config_cuts_auto_candidates_in_every_form(candidates):
+    model: dict[str, Any] = {"name": "auto"}
+    if candidates is not None:
+        model["candidates"] = candidates
+    quick = quick_config({"features": "auto", "model": model, "seed": 0})
+    families = list(candidates or DEFAULT_CANDIDATES)
+    assert _trials_per_family(quick) == dict.fromkeys(families, 2)
+    if isinstance(candidates, dict):  # fixed parameters are kept
+        assert quick["model"]["candidates"]["elastic_net"]["params"] == {
+            "l1_ratio": 0.5
+        }
+
+
 def test_demo_steps_are_read_from_the_makefile():
     steps = demo_steps((ROOT / "Makefile").read_text())
     assert steps[0].startswith("rtms-predict simulate")
@@ -240,9 +322,7 @@ def _copy_repository(target: Path) -> None:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target / name)
     for config in (target / "configs").glob("*.yaml"):
-        document = yaml.safe_load(config.read_text())
-        for key, values in QUICK.items():
-            document[key] = {**(document.get(key) or {}), **values}
+        document = quick_config(yaml.safe_load(config.read_text()))
         config.write_text(yaml.safe_dump(document, sort_keys=False))
 
 

@@ -198,7 +198,6 @@ def validate(
     """
     from predict.cli._app import out_console, read_cohort_reporting
     from predict.cohort import summarize_cohort
-    from predict.raw import RawOptions
 
     options = None
     if config is not None:
@@ -206,6 +205,8 @@ def validate(
 
         options = load_config(config).raw
     if read_raw:
+        from predict.raw import RawOptions  # the readers: imported only to read
+
         options = options or RawOptions()
     elif options is not None:
         from predict.exceptions import UsageError
