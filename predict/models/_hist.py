@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -67,7 +69,7 @@ HIST_GRADIENT_BOOSTING = ModelSpec(
 
 
 #: Largest number of (row, tree, level) cells a tree walk holds at once.
-_WALK_CELLS = 2_000_000
+_WALK_CELLS = 250_000
 
 
 def hist_predict(estimator: Any, X: np.ndarray) -> np.ndarray | None:
@@ -199,50 +201,70 @@ def hist_missing_change(
         return None
     trees = _packed(estimator)
     X = np.asarray(X, dtype=float)
-    n, p = X.shape
-    values = trees["value"]
-    raw = np.empty(n, dtype=float)
-    shift = np.zeros((n, p), dtype=float)  # raw with the feature missing - raw
-    for rows in _row_chunks(trees, n):
-        path = _paths(trees, X, rows)  # (m, trees, depth)
-        m, n_trees, depth = path.shape
-        leaves = path[:, :, -1]
-        raw[rows] = trees["baseline"] + values[leaves].sum(axis=1)
-        # walks to redo: from the first node of a (row, tree) path that splits
-        # on a feature, down its missing-value branch. One that goes where the
-        # row went anyway, with no other split on the feature below, ends in
-        # the same leaf and is skipped.
-        feature_at = np.where(
-            trees["is_leaf"][path], -1, trees["feature"][path]
-        )  # (m, trees, depth)
-        found: list[tuple[np.ndarray, ...]] = []
-        for level in range(depth - 1):  # the last level holds leaves only
-            here = feature_at[:, :, level]
-            first = here >= 0
-            for above in range(level):
-                first &= feature_at[:, :, above] != here
-            again = np.zeros_like(first)
-            for below in range(level + 1, depth):
-                again |= feature_at[:, :, below] == here
-            node = path[:, :, level]
-            missing = np.where(
-                trees["missing_left"][node], trees["left"][node], trees["right"][node]
-            )
-            r, t = np.nonzero(first & ((missing != path[:, :, level + 1]) | again))
-            found.append((r, t, here[r, t], missing[r, t]))
-        r, t, feature, missing = (
-            np.concatenate(parts) for parts in zip(*found, strict=True)
-        )
-        ends = _descend(trees, X[rows], r, missing, blank=feature)[:, -1]
-        delta = values[ends] - values[leaves[r, t]]
-        shift[rows] += np.bincount(
-            r * p + feature, weights=delta, minlength=m * p
-        ).reshape(m, p)
+    n = len(X)
+    chunks = _row_chunks(trees, n)
+    if len(chunks) == 1:
+        parts = [_chunk_change(trees, X, chunks[0])]
+    else:  # NumPy lets go of the GIL in the walks: chunks run side by side
+        with ThreadPoolExecutor(max_workers=_workers()) as pool:
+            parts = list(pool.map(lambda rows: _chunk_change(trees, X, rows), chunks))
+    raw = np.concatenate([part[0] for part in parts])
+    shift = np.concatenate([part[1] for part in parts])  # raw, feature missing - raw
     if link:
         return raw, -shift
     inverse = estimator._loss.link.inverse
     base = np.asarray(inverse(raw), dtype=float)
     return raw, base[:, None] - np.asarray(inverse(raw[:, None] + shift), dtype=float)
+
+
+def _chunk_change(
+    trees: dict[str, Any], X: np.ndarray, rows: slice
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``X[rows]``'s raw prediction and its shift with each feature missing."""
+    values = trees["value"]
+    p = X.shape[1]
+    path = _paths(trees, X, rows)  # (m, trees, depth)
+    m, n_trees, depth = path.shape
+    leaves = path[:, :, -1]
+    raw = trees["baseline"] + values[leaves].sum(axis=1)
+    # walks to redo: from the first node of a (row, tree) path that splits
+    # on a feature, down its missing-value branch. One that goes where the
+    # row went anyway, with no other split on the feature below, ends in
+    # the same leaf and is skipped.
+    feature_at = np.where(
+        trees["is_leaf"][path], -1, trees["feature"][path]
+    )  # (m, trees, depth)
+    found: list[tuple[np.ndarray, ...]] = []
+    for level in range(depth - 1):  # the last level holds leaves only
+        here = feature_at[:, :, level]
+        first = here >= 0
+        for above in range(level):
+            first &= feature_at[:, :, above] != here
+        again = np.zeros_like(first)
+        for below in range(level + 1, depth):
+            again |= feature_at[:, :, below] == here
+        node = path[:, :, level]
+        missing = np.where(
+            trees["missing_left"][node], trees["left"][node], trees["right"][node]
+        )
+        r, t = np.nonzero(first & ((missing != path[:, :, level + 1]) | again))
+        found.append((r, t, here[r, t], missing[r, t]))
+    r, t, feature, missing = (
+        np.concatenate(parts) for parts in zip(*found, strict=True)
+    )
+    ends = _descend(trees, X[rows], r, missing, blank=feature)[:, -1]
+    delta = values[ends] - values[leaves[r, t]]
+    shift = np.bincount(r * p + feature, weights=delta, minlength=m * p)
+    return raw, shift.reshape(m, p)
+
+
+def _workers() -> int:
+    """Threads for the walks: the cores this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 def _packed(estimator: Any) -> dict[str, Any]:

@@ -107,6 +107,33 @@ def test_spline_basis_knots_fall_back_to_uniform_and_keep_binary_columns():
     assert np.isfinite(far).all()
 
 
+@pytest.mark.parametrize("degree", [1, 2, 3])
+@pytest.mark.parametrize("n_knots", [3, 5, 8])
+def test_spline_basis_gives_scikit_learns_very_numbers(degree, n_knots):
+    """Inside, on and beyond the knots: equal to the bit, so training is unchanged."""
+    rng = np.random.default_rng(n_knots * 10 + degree)
+    X = rng.normal(size=(200, 4))
+    X[:, 1] = np.exp(X[:, 1])  # skewed: quantile knots unevenly spaced
+    basis = SplineBasis(n_knots=n_knots, degree=degree).fit(X)
+    assert basis._tables is not None  # the vectorised basis is in use
+    new = 2 * rng.normal(size=(300, 4))  # a third or so beyond the range
+    knots = basis.spline_.bsplines_[2].t
+    new[:5, 2] = knots[degree], knots[-degree - 1], knots[degree + 1], 0.0, X[0, 2]
+    np.testing.assert_array_equal(basis.transform(new), basis.spline_.transform(new))
+
+
+def test_spline_basis_keeps_scikit_learns_transform_when_it_differs(monkeypatch):
+    from predict.models import _spline
+
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    exact = SplineBasis().fit(X).transform(X)
+    real = _spline.spline_basis
+    monkeypatch.setattr(_spline, "spline_basis", lambda t, X: real(t, X) + 1e-15)
+    basis = SplineBasis().fit(X)
+    assert basis._tables is None
+    np.testing.assert_array_equal(basis.transform(X), exact)
+
+
 def test_hist_gradient_boosting_handles_missing_values():
     X, y = built_cohort(600, seed=2)
     X = X.copy()
